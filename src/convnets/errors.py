@@ -1,0 +1,17 @@
+"""Error types: everything a user can cause derives from ``ConvnetsError``.
+
+The CLI prints these as one line and exits with code 2; anything else is a bug
+and keeps its traceback.
+"""
+
+
+class ConvnetsError(Exception):
+    """A problem the user can fix (bad name, bad file, bad option)."""
+
+
+class DataError(ConvnetsError):
+    """A data file or folder is missing, corrupt or not what was expected."""
+
+
+class ConfigError(ConvnetsError):
+    """An option, model name or shape is not valid."""

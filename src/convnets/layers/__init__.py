@@ -1,0 +1,17 @@
+"""Low-level layers: ``tf.Module`` + ``tf.Variable`` + ``tf.nn``."""
+
+from convnets.layers import init
+from convnets.layers.activations import Activation, scaled_tanh
+from convnets.layers.base import Block, Lambda, Layer, Sequential, count_params, record_layers
+from convnets.layers.conv import Conv2D, DepthwiseConv2D, PartialConv2D
+from convnets.layers.dense import Dense, Flatten
+from convnets.layers.dropout import Dropout
+from convnets.layers.norm import BatchNorm, LocalResponseNorm
+from convnets.layers.pool import AvgPool2D, GlobalAvgPool, GlobalMaxPool, MaxPool2D, Subsampling2D
+
+__all__ = [
+    "Activation", "AvgPool2D", "BatchNorm", "Block", "Conv2D", "Dense", "DepthwiseConv2D",
+    "Dropout", "Flatten", "GlobalAvgPool", "GlobalMaxPool", "Lambda", "Layer",
+    "LocalResponseNorm", "MaxPool2D", "PartialConv2D", "Sequential", "Subsampling2D",
+    "count_params", "init", "record_layers", "scaled_tanh",
+]

@@ -1,0 +1,139 @@
+"""The ``Layer`` base class, ``Sequential``, and the recorder behind ``summary``.
+
+A layer is a small ``tf.Module``: the constructor creates its variables from
+explicit sizes (so parameters can be counted before any forward pass), and
+``forward(x, training)`` does the maths. Every layer also answers two questions
+for a given input shape (without the batch axis): ``output_shape`` and ``macs``
+(multiply-accumulates, the unit the papers call "FLOPs" or "mult-adds").
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import tensorflow as tf
+
+Shape = tuple[int, ...]
+
+
+def count_params(variables: Iterable[tf.Variable]) -> int:
+    """Number of scalars in ``variables``."""
+    return int(sum(math.prod(v.shape) for v in variables))
+
+
+class Layer(tf.Module):
+    """Base class: ``layer(x, training=False)`` calls ``forward`` and records it."""
+
+    def __call__(self, x: tf.Tensor, training: bool = False) -> tf.Tensor:
+        recorder = _Recorder.active
+        if recorder is None:
+            return self.forward(x, training=training)
+        recorder.enter(self)
+        y = self.forward(x, training=training)
+        recorder.exit(self, x, y)
+        return y
+
+    def forward(self, x: tf.Tensor, training: bool = False) -> tf.Tensor:
+        raise NotImplementedError
+
+    def output_shape(self, input_shape: Shape) -> Shape:
+        """Shape of one output example for one input example of ``input_shape``."""
+        return tuple(input_shape)
+
+    def macs(self, input_shape: Shape) -> int:
+        """Multiply-accumulates for one example of ``input_shape``."""
+        return 0
+
+    @property
+    def trainable_params(self) -> int:
+        return count_params(self.trainable_variables)
+
+    @property
+    def total_params(self) -> int:
+        """Every variable, BatchNorm moving statistics included (as Keras counts)."""
+        return count_params(self.variables)
+
+
+class Block(Layer):
+    """A layer made of other layers. ``summary`` lists its leaves, not the block."""
+
+    def output_shape(self, input_shape: Shape) -> Shape:
+        raise NotImplementedError(f"{type(self).__name__} must define output_shape")
+
+
+class Sequential(Block):
+    """Layers applied one after another."""
+
+    def __init__(self, layers: Sequence[Layer], name: str | None = None):
+        super().__init__(name=name)
+        self.layers = list(layers)
+
+    def forward(self, x: tf.Tensor, training: bool = False) -> tf.Tensor:
+        for layer in self.layers:
+            x = layer(x, training=training)
+        return x
+
+    def output_shape(self, input_shape: Shape) -> Shape:
+        for layer in self.layers:
+            input_shape = layer.output_shape(input_shape)
+        return input_shape
+
+
+class Lambda(Layer):
+    """A parameter-free function as a layer (activations, reshapes)."""
+
+    def __init__(self, fn: Any, name: str | None = None):
+        super().__init__(name=name or getattr(fn, "__name__", "lambda"))
+        self.fn = fn
+
+    def forward(self, x: tf.Tensor, training: bool = False) -> tf.Tensor:
+        return self.fn(x)
+
+
+class _Recorder:
+    """Collects one row per leaf layer call during an eager forward pass."""
+
+    active: "_Recorder | None" = None
+
+    def __init__(self) -> None:
+        self.stack: list[str] = []
+        self.rows: list[dict[str, Any]] = []
+
+    def enter(self, layer: Layer) -> None:
+        self.stack.append(layer.name)
+
+    def exit(self, layer: Layer, x: tf.Tensor, y: tf.Tensor) -> None:
+        path = "/".join(self.stack[1:]) or layer.name  # drop the model's own name
+        self.stack.pop()
+        if isinstance(layer, Block):
+            return
+        in_shape = tuple(int(d) for d in x.shape[1:])
+        self.rows.append(
+            {
+                "name": path,
+                "type": type(layer).__name__,
+                "output_shape": [int(d) for d in y.shape[1:]],
+                "params": layer.trainable_params,
+                "total_params": layer.total_params,
+                "macs": int(layer.macs(in_shape)),
+            }
+        )
+
+    def __enter__(self) -> "_Recorder":
+        _Recorder.active = self
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        _Recorder.active = None
+
+
+def record_layers(model: Layer, input_shape: Shape) -> list[dict[str, Any]]:
+    """Run ``model`` eagerly on one zero example and return a row per leaf layer."""
+    x = tf.zeros((1, *input_shape), tf.float32)
+    with _Recorder() as rec:
+        model(x, training=False)
+    return rec.rows
+
+

@@ -1,0 +1,220 @@
+"""Convolutions: ``Conv2D`` (with groups), ``DepthwiseConv2D`` and LeNet's
+``PartialConv2D`` (a fixed connection table between input and output maps).
+
+Kernels are HWIO, activations NHWC, as TensorFlow's CPU kernels want them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import tensorflow as tf
+
+from convnets.errors import ConfigError
+from convnets.layers import init as initializers
+from convnets.layers import padding as pad
+from convnets.layers.base import Layer, Shape
+
+
+class Conv2D(Layer):
+    """2-D convolution: ``y = conv(x, W) + b``.
+
+    Args:
+      in_channels, out_channels: feature maps in and out.
+      kernel_size, stride, dilation: an int or (h, w) pair.
+      padding: "valid", "same", an int per side, or ((top, bottom), (left, right)).
+      groups: split the channels into this many independent convolutions
+        (AlexNet's two GPU towers; ``groups == in_channels`` is depthwise).
+      use_bias: add a per-map bias (off when BatchNorm follows).
+      w_init, b_init: initialiser names or functions (see ``layers.init``).
+    """
+
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size: int | tuple[int, int],
+        stride: int | tuple[int, int] = 1,
+        padding: pad.Padding = "valid",
+        dilation: int | tuple[int, int] = 1,
+        groups: int = 1,
+        use_bias: bool = True,
+        w_init: str | initializers.Initializer = "glorot_uniform",
+        b_init: str | initializers.Initializer = "zeros",
+        name: str | None = None,
+    ):
+        super().__init__(name=name)
+        if in_channels % groups or out_channels % groups:
+            raise ConfigError(
+                f"{name}: in_channels {in_channels} and out_channels {out_channels} "
+                f"must both be divisible by groups={groups}"
+            )
+        self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
+        self.kernel_size = pad.pair(kernel_size, "kernel_size")
+        self.stride = pad.pair(stride, "stride")
+        self.dilation = pad.pair(dilation, "dilation")
+        self.padding = pad.normalize(padding)
+        kh, kw = self.kernel_size
+        cin = in_channels // groups
+        fan_in, fan_out = kh * kw * cin, kh * kw * out_channels // groups
+        shape = (kh, kw, cin, out_channels)
+        self.w = tf.Variable(initializers.get(w_init)(shape, fan_in, fan_out), name="w")
+        self.b = (
+            tf.Variable(initializers.get(b_init)((out_channels,), fan_in, fan_out), name="b")
+            if use_bias
+            else None
+        )
+
+    def forward(self, x: tf.Tensor, training: bool = False) -> tf.Tensor:
+        kwargs = dict(
+            strides=(1, *self.stride, 1),
+            padding=pad.tf_padding(self.padding),
+            dilations=(1, *self.dilation, 1),
+        )
+        w = tf.cast(self.w, x.dtype)
+        if self.groups == 1:
+            y = tf.nn.conv2d(x, w, **kwargs)
+        else:
+            # Grouped convolution as independent convolutions on channel slices:
+            # portable across CPU kernels (TF's native grouped conv is GPU/XLA only).
+            xs = tf.split(x, self.groups, axis=-1)
+            ws = tf.split(w, self.groups, axis=-1)
+            y = tf.concat([tf.nn.conv2d(xi, wi, **kwargs) for xi, wi in zip(xs, ws)], axis=-1)
+        if self.b is not None:
+            y = tf.nn.bias_add(y, tf.cast(self.b, x.dtype))
+        return y
+
+    def output_shape(self, input_shape: Shape) -> Shape:
+        h, w, c = input_shape
+        if c != self.in_channels:
+            raise ConfigError(f"{self.name}: expected {self.in_channels} input channels, got {c}")
+        oh, ow = pad.output_hw((h, w), self.kernel_size, self.stride, self.dilation, self.padding)
+        return (oh, ow, self.out_channels)
+
+    def macs(self, input_shape: Shape) -> int:
+        oh, ow, oc = self.output_shape(input_shape)
+        kh, kw = self.kernel_size
+        return oh * ow * oc * kh * kw * (self.in_channels // self.groups)
+
+
+class DepthwiseConv2D(Layer):
+    """One ``k x k`` filter per input channel (times ``depth_multiplier``).
+
+    The spatial half of a depthwise separable convolution (MobileNet, Sec. 3.1).
+    """
+
+    def __init__(
+        self,
+        channels: int,
+        kernel_size: int | tuple[int, int] = 3,
+        stride: int | tuple[int, int] = 1,
+        padding: pad.Padding = "same",
+        dilation: int | tuple[int, int] = 1,
+        depth_multiplier: int = 1,
+        use_bias: bool = False,
+        w_init: str | initializers.Initializer = "glorot_uniform",
+        name: str | None = None,
+    ):
+        super().__init__(name=name)
+        self.channels, self.depth_multiplier = channels, depth_multiplier
+        self.kernel_size = pad.pair(kernel_size, "kernel_size")
+        self.stride = pad.pair(stride, "stride")
+        self.dilation = pad.pair(dilation, "dilation")
+        self.padding = pad.normalize(padding)
+        kh, kw = self.kernel_size
+        shape = (kh, kw, channels, depth_multiplier)
+        self.w = tf.Variable(
+            initializers.get(w_init)(shape, kh * kw, kh * kw * depth_multiplier), name="w"
+        )
+        self.b = (
+            tf.Variable(tf.zeros((channels * depth_multiplier,)), name="b") if use_bias else None
+        )
+
+    def forward(self, x: tf.Tensor, training: bool = False) -> tf.Tensor:
+        padding = self.padding
+        if not isinstance(padding, str):
+            x = tf.pad(x, pad.tf_padding(padding))
+            padding = "VALID"
+        y = tf.nn.depthwise_conv2d(
+            x,
+            tf.cast(self.w, x.dtype),
+            strides=(1, *self.stride, 1),
+            padding=padding,
+            dilations=self.dilation,
+        )
+        if self.b is not None:
+            y = tf.nn.bias_add(y, tf.cast(self.b, x.dtype))
+        return y
+
+    def output_shape(self, input_shape: Shape) -> Shape:
+        h, w, c = input_shape
+        if c != self.channels:
+            raise ConfigError(f"{self.name}: expected {self.channels} input channels, got {c}")
+        oh, ow = pad.output_hw((h, w), self.kernel_size, self.stride, self.dilation, self.padding)
+        return (oh, ow, c * self.depth_multiplier)
+
+    def macs(self, input_shape: Shape) -> int:
+        oh, ow, oc = self.output_shape(input_shape)
+        return oh * ow * oc * self.kernel_size[0] * self.kernel_size[1]
+
+
+class PartialConv2D(Layer):
+    """A convolution where output map ``j`` sees only the input maps ``table[j]``.
+
+    LeNet-5's C3 (LeCun et al. 1998, Sec. II-B, Table I): breaking symmetry and
+    keeping the number of connections "within reasonable bounds". Each output
+    map owns a kernel over just its inputs, so the parameter count is exact
+    (1,516 for C3, not the 2,416 of a full connection). The forward pass scatters
+    those kernels into one dense HWIO kernel (zeros elsewhere) and runs a single
+    convolution.
+    """
+
+    def __init__(
+        self,
+        in_channels: int,
+        table: Sequence[Sequence[int]],
+        kernel_size: int | tuple[int, int] = 5,
+        w_init: str | initializers.Initializer = "lecun1998_uniform",
+        name: str | None = None,
+    ):
+        super().__init__(name=name)
+        self.in_channels, self.out_channels = in_channels, len(table)
+        self.table = [tuple(int(i) for i in inputs) for inputs in table]
+        for j, inputs in enumerate(self.table):
+            if not inputs or min(inputs) < 0 or max(inputs) >= in_channels:
+                raise ConfigError(f"{name}: output map {j} connects to invalid inputs {inputs}")
+        self.kernel_size = pad.pair(kernel_size, "kernel_size")
+        kh, kw = self.kernel_size
+        init = initializers.get(w_init)
+        self.kernels = [
+            tf.Variable(init((kh, kw, len(inputs)), kh * kw * len(inputs), 1), name=f"w{j}")
+            for j, inputs in enumerate(self.table)
+        ]
+        self.b = tf.Variable(tf.zeros((self.out_channels,)), name="b")
+        # One-hot selection matrices: kernel j (kh, kw, k_j) @ (k_j, in) -> (kh, kw, in).
+        self._select = [
+            tf.constant(np.eye(in_channels, dtype=np.float32)[list(inputs)]) for inputs in self.table
+        ]
+
+    def dense_kernel(self) -> tf.Tensor:
+        """The equivalent full HWIO kernel, zero where there is no connection."""
+        cols = [tf.tensordot(w, s, axes=[[2], [0]]) for w, s in zip(self.kernels, self._select)]
+        return tf.stack(cols, axis=-1)
+
+    def forward(self, x: tf.Tensor, training: bool = False) -> tf.Tensor:
+        w = tf.cast(self.dense_kernel(), x.dtype)
+        y = tf.nn.conv2d(x, w, strides=1, padding="VALID")
+        return tf.nn.bias_add(y, tf.cast(self.b, x.dtype))
+
+    def output_shape(self, input_shape: Shape) -> Shape:
+        h, w, c = input_shape
+        if c != self.in_channels:
+            raise ConfigError(f"{self.name}: expected {self.in_channels} input channels, got {c}")
+        kh, kw = self.kernel_size
+        return (h - kh + 1, w - kw + 1, self.out_channels)
+
+    def macs(self, input_shape: Shape) -> int:
+        oh, ow, _ = self.output_shape(input_shape)
+        kh, kw = self.kernel_size
+        return oh * ow * kh * kw * sum(len(t) for t in self.table)

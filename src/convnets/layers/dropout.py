@@ -1,0 +1,29 @@
+"""Dropout (Srivastava et al. 2014), active only when ``training=True``."""
+
+from __future__ import annotations
+
+import tensorflow as tf
+
+from convnets.errors import ConfigError
+from convnets.layers import init as initializers
+from convnets.layers.base import Layer
+
+
+class Dropout(Layer):
+    """Zero each unit with probability ``rate`` and scale the rest by 1/(1-rate).
+
+    Randomness comes from the shared seeded generator (``layers.init``), which
+    training checkpoints, so a resumed run draws the same masks.
+    """
+
+    def __init__(self, rate: float, name: str | None = None):
+        super().__init__(name=name)
+        if not 0.0 <= rate < 1.0:
+            raise ConfigError(f"dropout rate must be in [0, 1), got {rate}")
+        self.rate = rate
+
+    def forward(self, x: tf.Tensor, training: bool = False) -> tf.Tensor:
+        if not training or self.rate == 0.0:
+            return x
+        seed = initializers.generator().make_seeds(1)[:, 0]
+        return tf.nn.experimental.stateless_dropout(x, rate=self.rate, seed=seed)

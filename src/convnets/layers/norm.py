@@ -1,0 +1,87 @@
+"""Normalisation layers: ``BatchNorm`` (Ioffe & Szegedy 2015) and AlexNet's
+``LocalResponseNorm`` (Krizhevsky et al. 2012, Sec. 3.3)."""
+
+from __future__ import annotations
+
+import tensorflow as tf
+
+from convnets.layers.base import Layer, Shape
+
+
+class BatchNorm(Layer):
+    """Batch normalisation over all axes but the last (channels).
+
+    Training mode normalises with the batch's statistics and updates the moving
+    averages ``m <- momentum * m + (1 - momentum) * batch``; inference uses the
+    moving averages. These are non-trainable variables, so they are in
+    ``total_params`` but not ``trainable_params`` (Keras counts them, torchvision
+    does not).
+
+    Args:
+      channels: number of channels.
+      momentum: moving-average decay (0.99 in Keras; PyTorch's 0.1 is 1 - 0.9).
+      epsilon: added to the variance (Keras applications use 1.001e-5 or 1e-3).
+      center, scale: learn beta / gamma (Inception v3 has no gamma).
+    """
+
+    def __init__(
+        self,
+        channels: int,
+        momentum: float = 0.99,
+        epsilon: float = 1e-3,
+        center: bool = True,
+        scale: bool = True,
+        gamma_init: float = 1.0,
+        name: str | None = None,
+    ):
+        super().__init__(name=name)
+        self.channels, self.momentum, self.epsilon = channels, momentum, epsilon
+        self.gamma = tf.Variable(tf.fill((channels,), gamma_init), name="gamma") if scale else None
+        self.beta = tf.Variable(tf.zeros((channels,)), name="beta") if center else None
+        self.moving_mean = tf.Variable(tf.zeros((channels,)), trainable=False, name="moving_mean")
+        self.moving_variance = tf.Variable(
+            tf.ones((channels,)), trainable=False, name="moving_variance"
+        )
+
+    def forward(self, x: tf.Tensor, training: bool = False) -> tf.Tensor:
+        axes = list(range(len(x.shape) - 1))
+        if training:
+            # Statistics in float32 even under mixed precision.
+            mean, var = tf.nn.moments(tf.cast(x, tf.float32), axes)
+            decay = 1.0 - self.momentum
+            self.moving_mean.assign_sub((self.moving_mean - mean) * decay)
+            self.moving_variance.assign_sub((self.moving_variance - var) * decay)
+        else:
+            mean, var = self.moving_mean, self.moving_variance
+        dt = x.dtype
+        return tf.nn.batch_normalization(
+            x,
+            tf.cast(mean, dt),
+            tf.cast(var, dt),
+            None if self.beta is None else tf.cast(self.beta, dt),
+            None if self.gamma is None else tf.cast(self.gamma, dt),
+            self.epsilon,
+        )
+
+    def output_shape(self, input_shape: Shape) -> Shape:
+        return tuple(input_shape)
+
+
+class LocalResponseNorm(Layer):
+    """``b = a / (k + alpha * sum_{n neighbours} a^2) ^ beta`` across channels.
+
+    Defaults are AlexNet's (Sec. 3.3): k=2, n=5, alpha=1e-4, beta=0.75. The
+    paper's alpha multiplies the plain sum, as ``tf.nn.local_response_normalization``
+    does (PyTorch's ``LocalResponseNorm`` divides alpha by n instead).
+    """
+
+    def __init__(
+        self, size: int = 5, k: float = 2.0, alpha: float = 1e-4, beta: float = 0.75, name: str | None = None
+    ):
+        super().__init__(name=name)
+        self.size, self.k, self.alpha, self.beta = size, k, alpha, beta
+
+    def forward(self, x: tf.Tensor, training: bool = False) -> tf.Tensor:
+        return tf.nn.local_response_normalization(
+            x, depth_radius=self.size // 2, bias=self.k, alpha=self.alpha, beta=self.beta
+        )

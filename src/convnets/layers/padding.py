@@ -1,0 +1,80 @@
+"""Padding arithmetic shared by convolutions and pooling.
+
+``padding`` is ``"valid"``, ``"same"`` (TensorFlow's rule: output = ceil(in /
+stride), extra pixel at the bottom/right), an int ``p`` (p on every side, as the
+papers and PyTorch write it), or ``((top, bottom), (left, right))``.
+"""
+
+from __future__ import annotations
+
+import math
+
+from convnets.errors import ConfigError
+
+Padding = str | int | tuple[tuple[int, int], tuple[int, int]]
+Pads = tuple[tuple[int, int], tuple[int, int]]
+
+
+def pair(v: int | tuple[int, int], what: str = "value") -> tuple[int, int]:
+    """``3 -> (3, 3)``; checks a pair is two positive ints."""
+    if isinstance(v, int):
+        v = (v, v)
+    if len(v) != 2 or any(int(i) < 1 for i in v):
+        raise ConfigError(f"{what} must be a positive int or a pair of them, got {v!r}")
+    return int(v[0]), int(v[1])
+
+
+def normalize(padding: Padding) -> str | Pads:
+    """Return ``"SAME"``/``"VALID"`` or explicit ``((t, b), (l, r))``."""
+    if isinstance(padding, str):
+        p = padding.upper()
+        if p not in ("SAME", "VALID"):
+            raise ConfigError(f"padding must be 'same', 'valid', an int or pairs, got {padding!r}")
+        return p
+    if isinstance(padding, int):
+        if padding < 0:
+            raise ConfigError(f"padding must be >= 0, got {padding}")
+        return ((padding, padding), (padding, padding))
+    (t, b), (l, r) = padding
+    return ((int(t), int(b)), (int(l), int(r)))
+
+
+def output_size(size: int, kernel: int, stride: int, dilation: int, pads: str | tuple[int, int]) -> int:
+    """Output length along one spatial axis."""
+    eff = (kernel - 1) * dilation + 1
+    if pads == "SAME":
+        return math.ceil(size / stride)
+    before, after = (0, 0) if pads == "VALID" else pads
+    out = (size + before + after - eff) // stride + 1
+    if out < 1:
+        raise ConfigError(
+            f"input of size {size} is too small for kernel {kernel} (dilation {dilation}) "
+            f"with padding {before},{after}"
+        )
+    return out
+
+
+def output_hw(
+    hw: tuple[int, int],
+    kernel: tuple[int, int],
+    stride: tuple[int, int],
+    dilation: tuple[int, int],
+    padding: str | Pads,
+) -> tuple[int, int]:
+    """Output (height, width) of a sliding window over ``hw``."""
+    if isinstance(padding, str):
+        ph = pw = padding
+    else:
+        ph, pw = padding
+    return (
+        output_size(hw[0], kernel[0], stride[0], dilation[0], ph),
+        output_size(hw[1], kernel[1], stride[1], dilation[1], pw),
+    )
+
+
+def tf_padding(padding: str | Pads) -> str | list[list[int]]:
+    """The ``padding`` argument for ``tf.nn.conv2d`` (NHWC)."""
+    if isinstance(padding, str):
+        return padding
+    (t, b), (l, r) = padding
+    return [[0, 0], [t, b], [l, r], [0, 0]]

@@ -1,0 +1,6 @@
+"""Data sets (real files, checked) and ``tf.data`` pipelines."""
+
+from convnets.data.datasets import DATASET_NAMES, Dataset, Split, data_roots, load_dataset
+from convnets.data.pipeline import PreprocessSpec, make_dataset, preprocess
+
+__all__ = ["DATASET_NAMES", "Dataset", "PreprocessSpec", "Split", "data_roots", "load_dataset", "make_dataset", "preprocess"]

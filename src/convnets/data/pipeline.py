@@ -1,0 +1,128 @@
+"""``tf.data`` pipelines: shuffle, batch, preprocess on the batch, prefetch.
+
+Preprocessing is one function (``preprocess``) used by training, evaluation,
+``predict`` and the exported SavedModel, so they cannot drift apart:
+pixels 0..255 -> 0..1 -> fit to the model's (H, W) -> per-channel normalisation
+-> the model's channel count.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import tensorflow as tf
+
+from convnets.data import folder
+from convnets.data.datasets import Dataset, Split
+from convnets.errors import ConfigError
+
+AUGMENTATIONS = ("none", "flip", "crop", "crop_flip")
+
+
+@dataclass(frozen=True)
+class PreprocessSpec:
+    """Everything needed to turn raw pixels into model input; saved with each run."""
+
+    image_shape: tuple[int, int, int]  # the data set's native (H, W, C)
+    input_shape: tuple[int, int, int]  # the model's (H, W, C)
+    mean: tuple[float, ...]
+    std: tuple[float, ...]
+    pad_to_fit: bool = False
+
+    @classmethod
+    def for_dataset(cls, ds: Dataset, input_shape: tuple[int, int, int]) -> "PreprocessSpec":
+        return cls(tuple(ds.image_shape), tuple(input_shape), tuple(ds.mean), tuple(ds.std), ds.pad_to_fit)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "PreprocessSpec":
+        return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in d.items()})
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def preprocess(images: tf.Tensor, spec: PreprocessSpec) -> tf.Tensor:
+    """A batch of pixels (N, H, W, C) in 0..255 -> float32 model input (N, h, w, c)."""
+    x = tf.cast(images, tf.float32) / 255.0
+    src_h, src_w = spec.image_shape[:2]
+    dst_h, dst_w, dst_c = spec.input_shape
+    if (src_h, src_w) != (dst_h, dst_w):
+        if spec.pad_to_fit and dst_h >= src_h and dst_w >= src_w:
+            # LeNet-5 (Sec. III-A): 28x28 digits centred in a 32x32 field, not rescaled.
+            top, left = (dst_h - src_h) // 2, (dst_w - src_w) // 2
+            x = tf.pad(x, [[0, 0], [top, dst_h - src_h - top], [left, dst_w - src_w - left], [0, 0]])
+        else:
+            x = tf.image.resize(x, (dst_h, dst_w), antialias=dst_h < src_h)
+    x = (x - tf.constant(spec.mean, tf.float32)) / tf.constant(spec.std, tf.float32)
+    src_c = x.shape[-1]
+    if src_c != dst_c:
+        if dst_c == 1:
+            x = tf.reduce_mean(x, axis=-1, keepdims=True)
+        elif src_c == 1:
+            x = tf.tile(x, [1, 1, 1, dst_c])
+        else:
+            raise ConfigError(f"cannot convert {src_c}-channel images to {dst_c} channels")
+    return x
+
+
+def augment(x: tf.Tensor, kind: str, seed: tf.Tensor) -> tf.Tensor:
+    """Random flips and/or 4-pixel-padded crops (ResNet Sec. 4.2), on a model-input batch."""
+    if kind in ("crop", "crop_flip"):
+        h, w, c = x.shape[1], x.shape[2], x.shape[3]
+        padded = tf.pad(x, [[0, 0], [4, 4], [4, 4], [0, 0]])
+        # Each image gets its own offset, from its own seed.
+        x = tf.map_fn(
+            lambda args: tf.image.stateless_random_crop(args[0], (h, w, c), seed=args[1]),
+            (padded, tf.random.experimental.stateless_split(seed, tf.shape(x)[0])),
+            fn_output_signature=tf.float32,
+        )
+    if kind in ("flip", "crop_flip"):
+        x = tf.image.stateless_random_flip_left_right(x, seed=seed + 1)
+    return x
+
+
+def steps_per_epoch(split: Split, batch_size: int) -> int:
+    return -(-len(split) // batch_size)
+
+
+def make_dataset(
+    ds: Dataset,
+    split: str,
+    spec: PreprocessSpec,
+    batch_size: int,
+    training: bool = False,
+    seed: int = 0,
+    epoch: int = 0,
+    augmentation: str = "none",
+) -> tf.data.Dataset:
+    """Batches of (model input float32, int64 labels) for ``ds.train`` or ``ds.test``.
+
+    The training order depends only on (seed, epoch), so a resumed run sees the
+    same batches as an uninterrupted one.
+    """
+    if augmentation not in AUGMENTATIONS:
+        raise ConfigError(f"unknown augmentation {augmentation!r}; expected one of {', '.join(AUGMENTATIONS)}")
+    part: Split = getattr(ds, split)
+    if part.images is not None:
+        data = tf.data.Dataset.from_tensor_slices((part.images, part.labels))
+    else:
+        data = tf.data.Dataset.from_tensor_slices((part.files, part.labels))
+    if training:
+        data = data.shuffle(len(part), seed=seed * 100_003 + epoch, reshuffle_each_iteration=False)
+    if part.images is None:
+        shape = ds.image_shape
+        data = data.map(
+            lambda f, y: (folder.decode_image(f, shape[:2], shape[2]), y),
+            num_parallel_calls=tf.data.AUTOTUNE,
+            deterministic=True,
+        ).ignore_errors()
+    data = data.batch(batch_size)
+    if training and augmentation != "none":
+        data = data.enumerate().map(
+            lambda i, b: (augment(preprocess(b[0], spec), augmentation, tf.stack([tf.cast(seed, tf.int64) * 1000 + epoch, i])), b[1]),
+            num_parallel_calls=tf.data.AUTOTUNE,
+            deterministic=True,
+        )
+    else:
+        data = data.map(lambda x, y: (preprocess(x, spec), y), num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+    return data.prefetch(tf.data.AUTOTUNE)

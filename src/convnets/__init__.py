@@ -1,6 +1,22 @@
 """convnets: classic convolutional networks rebuilt from their papers with
 TensorFlow's low-level API (``tf.Module``, ``tf.Variable``, ``tf.nn``)."""
 
+import os
+import sys
+
+# TensorFlow's C++ start-up logging (CUDA probing on CPU-only machines) drowns
+# our output; set TF_CPP_MIN_LOG_LEVEL=0 to see it again.
+if "tensorflow" not in sys.modules and os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3") == "3":
+    _stderr = os.dup(2)
+    _null = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(_null, 2)  # the CUDA probe writes to fd 2 before TF's log level applies
+    try:
+        import tensorflow  # noqa: F401
+    finally:
+        os.dup2(_stderr, 2)
+        os.close(_stderr)
+        os.close(_null)
+
 from convnets.errors import ConfigError, ConvnetsError, DataError
 from convnets.models import Model, create_model, list_models, model_info
 from convnets.summary import summarize

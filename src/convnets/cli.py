@@ -1,0 +1,257 @@
+"""The ``convnets`` command line: argument parsing only; the work is in the library.
+
+User mistakes (``ConvnetsError``, a missing file) print one line on stderr and
+exit with code 2; ``--debug`` shows the traceback instead.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from typing import Any
+
+
+EPILOG = """examples:
+  convnets list
+  convnets summary lenet5
+  convnets train lenet5 --dataset digits --epochs 20 --out runs/lenet5-digits
+  convnets train lenet5 --dataset mnist --data-dir ../shared/data --out runs/lenet5-mnist
+  convnets evaluate runs/lenet5-mnist
+  convnets predict runs/lenet5-mnist digit.png --top-k 3
+  convnets export runs/lenet5-mnist --out exported/lenet5
+
+data sets: digits (bundled, offline), mnist, fashion_mnist, cifar10, cifar100,
+folder:PATH. Files are looked for under --data-dir, $CONVNETS_DATA_DIR,
+~/.cache/convnets ($CONVNETS_CACHE_DIR), /usr/share/datasets, then downloaded.
+"""
+
+
+def parse_value(text: str) -> Any:
+    """'3' -> 3, '0.5' -> 0.5, 'true' -> True, 'none' -> None, else the string."""
+    low = text.lower()
+    if low in ("true", "yes"):
+        return True
+    if low in ("false", "no"):
+        return False
+    if low in ("none", "null"):
+        return None
+    for cast in (int, float):
+        try:
+            return cast(text)
+        except ValueError:
+            pass
+    return text
+
+
+def parse_model_args(items: list[str] | None) -> dict[str, Any]:
+    from convnets.errors import ConfigError
+
+    out: dict[str, Any] = {}
+    for item in items or []:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise ConfigError(f"--model-arg expects KEY=VALUE, got {item!r}")
+        out[key.strip().replace("-", "_")] = parse_value(value.strip())
+    return out
+
+
+def _add_model_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--input-shape", metavar="H,W,C", help="model input shape (default: the model's)")
+    p.add_argument("--num-classes", type=int, metavar="N", help="classifier outputs (default: the model's, or the data set's)")
+    p.add_argument("--model-arg", action="append", metavar="KEY=VALUE", help="builder option, repeatable (e.g. alpha=0.5)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="convnets",
+        description="Classic convolutional networks rebuilt from their papers with TensorFlow's low-level API.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--debug", action="store_true", help="show tracebacks for errors")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("list", help="list the models with parameter counts and input sizes")
+    p.add_argument("--pattern", default="*", help="shell-style filter, e.g. 'lenet*'")
+    p.add_argument("--json", action="store_true", help="print JSON")
+
+    p = sub.add_parser("summary", help="layer table: output shapes, parameters, multiply-accumulates")
+    p.add_argument("model")
+    _add_model_options(p)
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+
+    p = sub.add_parser("train", help="train a model; writes a run directory")
+    p.add_argument("model")
+    p.add_argument("--dataset", default="digits", help="digits (default), mnist, fashion_mnist, cifar10, cifar100, folder:PATH")
+    p.add_argument("--data-dir", help="data root (default: $CONVNETS_DATA_DIR, then the cache)")
+    _add_model_options(p)
+    p.add_argument("--epochs", type=int)
+    p.add_argument("--batch-size", type=int)
+    p.add_argument("--optimizer", choices=["sgd", "nesterov", "adam", "adamw", "rmsprop"])
+    p.add_argument("--lr", type=float, help="peak learning rate")
+    p.add_argument("--momentum", type=float)
+    p.add_argument("--weight-decay", type=float)
+    p.add_argument("--schedule", choices=["constant", "step", "cosine"])
+    p.add_argument("--step-epochs", help="for --schedule step: comma-separated epochs, e.g. 30,60")
+    p.add_argument("--warmup-epochs", type=float)
+    p.add_argument("--label-smoothing", type=float)
+    p.add_argument("--augment", choices=["none", "flip", "crop", "crop_flip"])
+    p.add_argument("--seed", type=int, help="seed for weights, data order and dropout (default 0)")
+    p.add_argument("--xla", action="store_true", default=None, help="compile steps with XLA (jit_compile)")
+    p.add_argument("--out", help="run directory (default: runs/MODEL-DATASET)")
+    p.add_argument("--resume", action="store_true", help="continue the run in --out from its last checkpoint")
+    p.add_argument("--no-download", action="store_true", help="never download data files")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    p = sub.add_parser("evaluate", help="test accuracy, per-class precision/recall, confusion matrix")
+    p.add_argument("run_dir")
+    p.add_argument("--data-dir")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("predict", help="classify image files with a trained run")
+    p.add_argument("run_dir")
+    p.add_argument("images", nargs="+")
+    p.add_argument("--top-k", type=int, default=3)
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("export", help="export a trained run as a SavedModel")
+    p.add_argument("run_dir")
+    p.add_argument("--out", required=True, help="SavedModel directory to write")
+    return parser
+
+
+def cmd_list(args: argparse.Namespace) -> None:
+    from convnets import create_model, list_models, model_info
+
+    rows = []
+    for name in list_models(args.pattern):
+        info = model_info(name)
+        model = create_model(name)
+        rows.append({
+            "name": name, "family": info.family, "input_shape": list(info.input_shape),
+            "num_classes": info.num_classes, "trainable_params": model.trainable_params,
+            "total_params": model.total_params, "description": info.description,
+        })
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return
+    w = max([len(r["name"]) for r in rows] + [5])
+    print(f"{'model':<{w}}  {'input':<11}  {'params':>12}  description")
+    for r in rows:
+        shape = "x".join(map(str, r["input_shape"]))
+        print(f"{r['name']:<{w}}  {shape:<11}  {r['trainable_params']:>12,}  {r['description']}")
+
+
+def _build_model(args: argparse.Namespace, num_classes: int | None = None):
+    from convnets import create_model
+
+    return create_model(
+        args.model, num_classes=args.num_classes or num_classes, input_shape=args.input_shape, **parse_model_args(args.model_arg)
+    )
+
+
+def cmd_summary(args: argparse.Namespace) -> None:
+    from convnets.summary import format_table, summarize
+
+    s = summarize(_build_model(args))
+    print(json.dumps(s, indent=2) if args.json else format_table(s))
+
+
+def cmd_train(args: argparse.Namespace) -> None:
+    from convnets.data import load_dataset
+    from convnets.errors import ConfigError
+    from convnets.layers import init
+    from convnets.models import model_info
+    from convnets.recipes import recipe_for
+    from convnets.train import train
+
+    model_info(args.model)  # fail fast on an unknown name, before loading data
+    steps = None
+    if args.step_epochs:
+        try:
+            steps = [int(s) for s in args.step_epochs.split(",")]
+        except ValueError:
+            raise ConfigError(f"--step-epochs expects comma-separated integers, got {args.step_epochs!r}") from None
+    config = recipe_for(args.model).updated(
+        epochs=args.epochs, batch_size=args.batch_size, optimizer=args.optimizer, lr=args.lr,
+        momentum=args.momentum, weight_decay=args.weight_decay, schedule=args.schedule, step_epochs=steps,
+        warmup_epochs=args.warmup_epochs, label_smoothing=args.label_smoothing, augment=args.augment,
+        seed=args.seed, jit_compile=args.xla,
+    )
+    dataset = load_dataset(args.dataset, args.data_dir, allow_download=not args.no_download)
+    init.set_seed(config.seed)
+    model = _build_model(args, num_classes=dataset.num_classes)
+    out = args.out or os.path.join("runs", f"{args.model}-{dataset.name.split(':')[0]}")
+    print(f"training {args.model} ({model.trainable_params:,} params) on {dataset.name} "
+          f"({len(dataset.train):,} train / {len(dataset.test):,} test images) -> {out}", file=sys.stderr)
+    try:
+        metrics = train(model, dataset, config, out, resume=args.resume, progress=not args.quiet, data_dir=args.data_dir)
+    except KeyboardInterrupt:
+        print(f"\ninterrupted; the last completed epoch is saved. Continue with: "
+              f"convnets train {args.model} --dataset {args.dataset} --out {out} --resume", file=sys.stderr)
+        raise SystemExit(130) from None
+    print(f"test accuracy {metrics['test_accuracy']:.4f} after {metrics['epochs']} epochs, "
+          f"{metrics['train_seconds']:.1f}s training ({metrics['images_per_second']:.0f} img/s); wrote {out}")
+
+
+def cmd_evaluate(args: argparse.Namespace) -> None:
+    from convnets.evaluate import evaluate_run
+
+    r = evaluate_run(args.run_dir, args.data_dir)
+    if args.json:
+        print(json.dumps(r, indent=2))
+        return
+    print(f"{r['model']} on {r['dataset']}: test accuracy {r['test_accuracy']:.4f}, top-5 {r['test_top5']:.4f}, "
+          f"loss {r['test_loss']:.4f} ({r['test_images']:,} images)")
+    print(f"{'class':<14} {'precision':>9} {'recall':>7} {'support':>8}")
+    for c in r["per_class"]:
+        print(f"{c['class'][:14]:<14} {c['precision']:>9.4f} {c['recall']:>7.4f} {c['support']:>8}")
+    print("confusion matrix (rows: true, columns: predicted):")
+    for row in r["confusion_matrix"]:
+        print(" ".join(f"{v:5d}" for v in row))
+
+
+def cmd_predict(args: argparse.Namespace) -> None:
+    from convnets.evaluate import predict_files
+
+    results = predict_files(args.run_dir, args.images, args.top_k)
+    if args.json:
+        print(json.dumps(results, indent=2))
+        return
+    for r in results:
+        print(r["image"] + ": " + ", ".join(f"{t['class']} {t['probability']:.3f}" for t in r["top"]))
+
+
+def cmd_export(args: argparse.Namespace) -> None:
+    from convnets.export import export_savedmodel
+
+    print(f"wrote SavedModel {export_savedmodel(args.run_dir, args.out)}")
+
+
+COMMANDS = {"list": cmd_list, "summary": cmd_summary, "train": cmd_train, "evaluate": cmd_evaluate,
+            "predict": cmd_predict, "export": cmd_export}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    from convnets.errors import ConvnetsError
+
+    try:
+        COMMANDS[args.command](args)
+    except ConvnetsError as e:
+        if args.debug:
+            raise
+        print(f"convnets: error: {e}", file=sys.stderr)
+        return 2
+    except (FileNotFoundError, PermissionError, IsADirectoryError) as e:
+        if args.debug:
+            raise
+        print(f"convnets: error: {e.filename or ''}: {e.strerror}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

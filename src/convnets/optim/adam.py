@@ -1,0 +1,62 @@
+"""Adam (Kingma & Ba 2015) and AdamW (Loshchilov & Hutter 2019)."""
+
+from __future__ import annotations
+
+import tensorflow as tf
+
+from convnets.optim.base import Optimizer
+from convnets.optim.schedules import Schedule
+
+
+class Adam(Optimizer):
+    """``m <- b1 m + (1-b1) g;  v <- b2 v + (1-b2) g^2;
+    w <- w - lr * m_hat / (sqrt(v_hat) + eps)`` with bias-corrected m_hat, v_hat.
+
+    ``weight_decay`` here is L2 added to the gradient (coupled); use ``AdamW``
+    for decoupled decay.
+    """
+
+    _slot_names = ("m", "v")
+
+    def __init__(
+        self,
+        learning_rate: float | Schedule = 1e-3,
+        beta1: float = 0.9,
+        beta2: float = 0.999,
+        epsilon: float = 1e-7,
+        weight_decay: float = 0.0,
+        name: str = "Adam",
+    ):
+        super().__init__(learning_rate, weight_decay, name=name)
+        self.beta1, self.beta2, self.epsilon = float(beta1), float(beta2), float(epsilon)
+
+    def _decay_gradient(self, g, v):
+        return g + self.weight_decay * v if self.weight_decay else g
+
+    def _update(self, g, v, slots, lr, step) -> None:
+        g = self._decay_gradient(g, v)
+        m, s = slots["m"], slots["v"]
+        m.assign(self.beta1 * m + (1.0 - self.beta1) * g)
+        s.assign(self.beta2 * s + (1.0 - self.beta2) * tf.square(g))
+        m_hat = m / (1.0 - tf.pow(self.beta1, step))
+        v_hat = s / (1.0 - tf.pow(self.beta2, step))
+        self._before_step(v, lr)
+        v.assign_sub(lr * m_hat / (tf.sqrt(v_hat) + self.epsilon))
+
+    def _before_step(self, v, lr) -> None:
+        pass
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay: ``w <- w - lr * wd * w`` then the Adam step."""
+
+    def __init__(self, learning_rate: float | Schedule = 1e-3, beta1: float = 0.9, beta2: float = 0.999,
+                 epsilon: float = 1e-7, weight_decay: float = 0.01):
+        super().__init__(learning_rate, beta1, beta2, epsilon, weight_decay, name="AdamW")
+
+    def _decay_gradient(self, g, v):
+        return g
+
+    def _before_step(self, v, lr) -> None:
+        if self.weight_decay:
+            v.assign_sub(lr * self.weight_decay * v)

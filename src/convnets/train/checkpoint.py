@@ -1,0 +1,75 @@
+"""Run directories: the config that rebuilds a model, checkpoints, atomic writes.
+
+A run directory holds::
+
+    config.json     model name/options, data set, preprocessing, training config
+    checkpoints/    tf.train.CheckpointManager files (one per epoch, last 3 kept)
+    history.csv     one row per epoch
+    metrics.json    final numbers
+    logs/           TensorBoard event files
+
+Only our own TensorFlow checkpoints are ever loaded (no pickles).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import tensorflow as tf
+
+from convnets.data.pipeline import PreprocessSpec
+from convnets.errors import ConvnetsError
+from convnets.models import Model, create_model
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write ``text`` to a temp file beside ``path`` then rename: never half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def write_json(path: Path, obj: Any) -> None:
+    write_atomic(path, json.dumps(obj, indent=2) + "\n")
+
+
+def read_config(run_dir: str | os.PathLike[str]) -> dict[str, Any]:
+    """The run's config.json, or a clear error if ``run_dir`` is not a run."""
+    path = Path(run_dir) / "config.json"
+    if not Path(run_dir).is_dir():
+        raise ConvnetsError(f"run directory {run_dir} does not exist")
+    try:
+        return json.loads(path.read_text())
+    except FileNotFoundError:
+        raise ConvnetsError(f"{run_dir} is not a run directory (no config.json); train one with 'convnets train'") from None
+    except (OSError, json.JSONDecodeError) as e:
+        raise ConvnetsError(f"{path}: unreadable run config ({e})") from None
+
+
+def latest_checkpoint(run_dir: str | os.PathLike[str]) -> str | None:
+    return tf.train.latest_checkpoint(os.fspath(Path(run_dir) / "checkpoints"))
+
+
+def load_run(run_dir: str | os.PathLike[str]) -> tuple[Model, PreprocessSpec, dict[str, Any]]:
+    """Rebuild a trained model from its run directory: (model, preprocessing, config)."""
+    config = read_config(run_dir)
+    ckpt = latest_checkpoint(run_dir)
+    if ckpt is None:
+        raise ConvnetsError(f"{run_dir} has no checkpoint yet (checkpoints/ is empty)")
+    m = config["model"]
+    model = create_model(m["name"], num_classes=m["num_classes"], input_shape=m["input_shape"], **m["options"])
+    try:
+        tf.train.Checkpoint(model=model).restore(ckpt).expect_partial().assert_existing_objects_matched()
+    except (AssertionError, tf.errors.OpError, ValueError) as e:
+        raise ConvnetsError(f"{ckpt}: checkpoint does not match model {m['name']} ({str(e).splitlines()[0]})") from None
+    return model, PreprocessSpec.from_dict(config["preprocess"]), config

@@ -1,0 +1,213 @@
+"""The training loop: a ``tf.GradientTape`` step compiled with ``tf.function``,
+an epoch loop that validates, logs, and checkpoints, and resumes exactly.
+
+Resuming restores the model, the optimiser (slots, step count and so the
+learning-rate schedule position), the epoch counter and the random generator;
+the data order depends only on (seed, epoch). So a run stopped after epoch k
+and resumed ends with the same weights as one that never stopped.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+import pandas as pd
+import tensorflow as tf
+from tqdm.auto import tqdm
+
+from convnets.data.datasets import Dataset
+from convnets.data.pipeline import PreprocessSpec, make_dataset, steps_per_epoch
+from convnets.errors import ConfigError, ConvnetsError
+from convnets.layers import init
+from convnets.models import Model
+from convnets.optim import make_optimizer, make_schedule
+from convnets.train.checkpoint import latest_checkpoint, read_config, write_atomic, write_json
+from convnets.train.config import TrainConfig
+from convnets.train.losses import cross_entropy
+from convnets.train.metrics import Mean, topk_hits
+
+
+class TrainingDiverged(ConvnetsError):
+    """The loss became NaN or infinite."""
+
+
+def _split_outputs(out: Any) -> tuple[tf.Tensor, list[tf.Tensor]]:
+    """Models with auxiliary heads (GoogLeNet) return (logits, [aux...]) in training."""
+    if isinstance(out, (tuple, list)):
+        return out[0], list(out[1:]) if not isinstance(out[1], (tuple, list)) else list(out[1])
+    return out, []
+
+
+def make_train_step(model: Model, optimizer: Any, config: TrainConfig, input_shape: tuple[int, ...]) -> Callable:
+    spec = (tf.TensorSpec((None, *input_shape), tf.float32), tf.TensorSpec((None,), tf.int64))
+
+    @tf.function(input_signature=spec, jit_compile=config.jit_compile or None)
+    def train_step(x: tf.Tensor, y: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor, tf.Tensor]:
+        variables = model.trainable_variables
+        with tf.GradientTape() as tape:
+            logits, aux = _split_outputs(model(x, training=True))
+            loss = cross_entropy(y, logits, config.label_smoothing)
+            total = loss + sum(config.aux_weight * cross_entropy(y, a, config.label_smoothing) for a in aux)
+        grads = tape.gradient(total, variables)
+        optimizer.apply(grads, variables)
+        return loss, topk_hits(y, logits, 1), topk_hits(y, logits, 5)
+
+    return train_step
+
+
+def make_eval_step(model: Model, input_shape: tuple[int, ...], jit_compile: bool = False) -> Callable:
+    spec = (tf.TensorSpec((None, *input_shape), tf.float32),)
+
+    @tf.function(input_signature=spec, jit_compile=jit_compile or None)
+    def logits_of(x: tf.Tensor) -> tf.Tensor:
+        return tf.cast(model(x, training=False), tf.float32)
+
+    return logits_of
+
+
+def evaluate_dataset(model: Model, data: tf.data.Dataset, logits_of: Callable | None = None) -> tuple[Mean, np.ndarray, np.ndarray]:
+    """Loss/accuracy over a dataset, plus all labels and softmax probabilities."""
+    logits_of = logits_of or make_eval_step(model, model.input_shape)
+    meter, labels, probs = Mean(), [], []
+    for x, y in data:
+        logits = logits_of(x)
+        meter.update(float(cross_entropy(y, logits)), int(topk_hits(y, logits, 1)), int(topk_hits(y, logits, 5)), int(y.shape[0]))
+        labels.append(y.numpy())
+        probs.append(tf.nn.softmax(logits).numpy())
+    return meter, np.concatenate(labels), np.concatenate(probs)
+
+
+def _check_resume(out: Path, run_config: dict[str, Any], resume: bool) -> None:
+    has_ckpt = latest_checkpoint(out) is not None
+    if not resume:
+        if has_ckpt:
+            raise ConfigError(f"{out} already holds a run; pass --resume to continue it or choose another --out")
+        return
+    if not has_ckpt:
+        raise ConfigError(f"cannot resume: {out} has no checkpoint")
+    old = read_config(out)
+    for key in ("model", "dataset"):
+        if old.get(key) != run_config[key]:
+            raise ConfigError(
+                f"cannot resume: {out} was trained with {key} {old.get(key)}, not {run_config[key]}"
+            )
+
+
+def train(
+    model: Model,
+    dataset: Dataset,
+    config: TrainConfig,
+    out_dir: str | os.PathLike[str],
+    resume: bool = False,
+    progress: bool = True,
+    data_dir: str | None = None,
+    log: Callable[[str], None] = lambda s: print(s, file=sys.stderr),
+) -> dict[str, Any]:
+    """Train ``model`` on ``dataset`` and write a run directory; return the final metrics."""
+    out = Path(out_dir)
+    input_shape = model.input_shape
+    spec = PreprocessSpec.for_dataset(dataset, input_shape)
+    if model.num_classes < dataset.num_classes:
+        raise ConfigError(f"model has {model.num_classes} outputs but {dataset.name} has {dataset.num_classes} classes")
+    run_config = {
+        "model": model.config,
+        "dataset": dataset.name,
+        "data_source": dataset.source,
+        "data_dir": os.fspath(Path(data_dir).resolve()) if data_dir else None,
+        "class_names": dataset.class_names,
+        "preprocess": spec.to_dict(),
+        "train": config.to_dict(),
+    }
+    _check_resume(out, run_config, resume)
+
+    steps = steps_per_epoch(dataset.train, config.batch_size)
+    schedule = make_schedule(
+        config.schedule, config.lr, steps * config.epochs, steps, config.step_epochs, config.lr_factor, config.warmup_epochs
+    )
+    optimizer = make_optimizer(config.optimizer, schedule, config.momentum, config.weight_decay)
+    optimizer.build(model.trainable_variables)
+    epoch_var = tf.Variable(0, dtype=tf.int64, trainable=False, name="epoch")
+    ckpt = tf.train.Checkpoint(model=model, optimizer=optimizer, epoch=epoch_var, rng=init.generator())
+    manager = tf.train.CheckpointManager(ckpt, os.fspath(out / "checkpoints"), max_to_keep=3)
+    history: list[dict[str, Any]] = []
+    if resume:
+        ckpt.restore(manager.latest_checkpoint).assert_existing_objects_matched()
+        if (out / "history.csv").exists():
+            history = pd.read_csv(out / "history.csv").to_dict("records")
+        history = [h for h in history if h["epoch"] <= int(epoch_var.numpy())]
+        log(f"resuming {out} from epoch {int(epoch_var.numpy())}")
+    write_json(out / "config.json", run_config)
+
+    train_step = make_train_step(model, optimizer, config, input_shape)
+    logits_of = make_eval_step(model, input_shape, config.jit_compile)
+    test_data = make_dataset(dataset, "test", spec, config.batch_size)
+    writer = tf.summary.create_file_writer(os.fspath(out / "logs"))
+    train_seconds = sum(h.get("train_seconds", 0.0) for h in history)
+    images_seen = sum(h.get("images", 0) for h in history)
+    val = Mean()
+
+    for epoch in range(int(epoch_var.numpy()), config.epochs):
+        data = make_dataset(dataset, "train", spec, config.batch_size, True, config.seed, epoch, config.augment)
+        meter = Mean()
+        bar = tqdm(total=steps, desc=f"epoch {epoch + 1}/{config.epochs}", disable=not progress, leave=False, file=sys.stderr)
+        start = time.perf_counter()
+        for x, y in data:
+            loss, top1, top5 = train_step(x, y)
+            loss = float(loss)
+            if not math.isfinite(loss):
+                step = int(optimizer.iterations.numpy())
+                raise TrainingDiverged(
+                    f"loss became {loss} at step {step} (epoch {epoch + 1}); the last good checkpoint "
+                    f"(epoch {int(epoch_var.numpy())}) is kept in {out / 'checkpoints'}. "
+                    f"Try a lower learning rate, e.g. --lr {config.lr / 10:g}"
+                )
+            meter.update(loss, int(top1), int(top5), int(y.shape[0]))
+            bar.update(1)
+            if bar.n % 10 == 0 or bar.n == steps:
+                elapsed = time.perf_counter() - start
+                bar.set_postfix(loss=f"{meter.loss:.4f}", acc=f"{meter.accuracy:.4f}", img_s=f"{meter.n / elapsed:.0f}")
+        seconds = time.perf_counter() - start
+        bar.close()
+        train_seconds += seconds
+        images_seen += meter.n
+        val, _, _ = evaluate_dataset(model, test_data, logits_of)
+        lr_now = float(optimizer.learning_rate.numpy())
+        row = {
+            "epoch": epoch + 1, "loss": meter.loss, "accuracy": meter.accuracy, "top5": meter.top5_accuracy,
+            "val_loss": val.loss, "val_accuracy": val.accuracy, "val_top5": val.top5_accuracy,
+            "lr": lr_now, "train_seconds": seconds, "images": meter.n,
+        }
+        history.append(row)
+        with writer.as_default(step=epoch + 1):
+            for k in ("loss", "accuracy", "val_loss", "val_accuracy", "lr"):
+                tf.summary.scalar(k, row[k])
+        epoch_var.assign(epoch + 1)
+        manager.save(checkpoint_number=epoch + 1)
+        write_atomic(out / "history.csv", pd.DataFrame(history).to_csv(index=False))
+        log(
+            f"epoch {epoch + 1}/{config.epochs}  loss {meter.loss:.4f}  acc {meter.accuracy:.4f}  "
+            f"val_loss {val.loss:.4f}  val_acc {val.accuracy:.4f}  {meter.n / seconds:.0f} img/s  {seconds:.1f}s"
+        )
+    writer.flush()
+    if val.n == 0:  # resumed a finished run: evaluate once for the metrics file
+        val, _, _ = evaluate_dataset(model, test_data, logits_of)
+    metrics = {
+        "model": model.config["name"],
+        "dataset": dataset.name,
+        "epochs": config.epochs,
+        "test_accuracy": val.accuracy,
+        "test_top5": val.top5_accuracy,
+        "test_loss": val.loss,
+        "train_seconds": train_seconds,
+        "images_per_second": images_seen / train_seconds if train_seconds else 0.0,
+        "trainable_params": model.trainable_params,
+        "seed": config.seed,
+    }
+    write_json(out / "metrics.json", metrics)
+    return metrics

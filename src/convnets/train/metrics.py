@@ -1,0 +1,39 @@
+"""Running sums of loss and top-k hits over an epoch."""
+
+from __future__ import annotations
+
+import tensorflow as tf
+
+
+def topk_hits(labels: tf.Tensor, logits: tf.Tensor, k: int) -> tf.Tensor:
+    """How many examples have their label among the ``k`` largest logits."""
+    k = min(k, int(logits.shape[-1]))
+    return tf.reduce_sum(tf.cast(tf.math.in_top_k(tf.cast(labels, tf.int32), tf.cast(logits, tf.float32), k), tf.int64))
+
+
+class Mean:
+    """Accumulates loss and top-1/top-5 hits batch by batch (on the host)."""
+
+    def __init__(self) -> None:
+        self.n = 0
+        self.loss_sum = 0.0
+        self.top1 = 0
+        self.top5 = 0
+
+    def update(self, loss: float, top1: int, top5: int, n: int) -> None:
+        self.n += n
+        self.loss_sum += loss * n
+        self.top1 += top1
+        self.top5 += top5
+
+    @property
+    def loss(self) -> float:
+        return self.loss_sum / max(1, self.n)
+
+    @property
+    def accuracy(self) -> float:
+        return self.top1 / max(1, self.n)
+
+    @property
+    def top5_accuracy(self) -> float:
+        return self.top5 / max(1, self.n)

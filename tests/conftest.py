@@ -1,0 +1,43 @@
+"""Shared fixtures. Real data comes from ``$CONVNETS_TEST_DATA`` or ``../shared/data``
+beside the checkout: absent, those tests skip, except in CI (``CI`` set) where
+a missing data folder is a failure."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+os.environ["CONVNETS_NO_DOWNLOAD"] = "1"  # tests never touch the network
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _data_dir() -> Path:
+    return Path(os.environ.get("CONVNETS_TEST_DATA") or REPO.parent / "shared" / "data")
+
+
+@pytest.fixture(scope="session")
+def data_dir() -> Path:
+    d = _data_dir()
+    if not (d / "mnist").is_dir():
+        if os.environ.get("CI"):
+            pytest.fail(f"real data folder {d} is missing in CI (set CONVNETS_TEST_DATA)")
+        pytest.skip(f"real data folder {d} not present")
+    return d
+
+
+@pytest.fixture(autouse=True)
+def _isolated_cache(tmp_path_factory, monkeypatch):
+    """Keep every test away from the user's ~/.cache/convnets and data env."""
+    monkeypatch.setenv("CONVNETS_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "cache"))
+    monkeypatch.delenv("CONVNETS_DATA_DIR", raising=False)
+
+
+@pytest.fixture(autouse=True)
+def _seed():
+    from convnets.layers import init
+
+    init.set_seed(0)

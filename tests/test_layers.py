@@ -1,0 +1,173 @@
+"""Single layers against NumPy / hand-computed references."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from convnets.errors import ConfigError
+from convnets.layers import (
+    AvgPool2D, BatchNorm, Conv2D, Dense, DepthwiseConv2D, Dropout, Flatten, GlobalAvgPool,
+    LocalResponseNorm, MaxPool2D, PartialConv2D, Subsampling2D, init, record_layers,
+)
+from convnets.layers.base import Sequential
+
+
+def conv_ref(x, w, stride=1, pads=(0, 0, 0, 0), groups=1):
+    """Direct NumPy convolution, NHWC x HWIO, cross-correlation as in TF."""
+    t, b, l, r = pads
+    x = np.pad(x, ((0, 0), (t, b), (l, r), (0, 0)))
+    n, h, wd, c = x.shape
+    kh, kw, cin, cout = w.shape
+    oh, ow = (h - kh) // stride + 1, (wd - kw) // stride + 1
+    out = np.zeros((n, oh, ow, cout))
+    per = cout // groups
+    for o in range(cout):
+        g = o // per
+        xs = x[..., g * cin:(g + 1) * cin]
+        for i in range(oh):
+            for j in range(ow):
+                patch = xs[:, i * stride:i * stride + kh, j * stride:j * stride + kw, :]
+                out[:, i, j, o] = np.sum(patch * w[..., o], axis=(1, 2, 3))
+    return out
+
+
+@pytest.mark.parametrize("stride,padding,pads", [(1, "valid", (0, 0, 0, 0)), (2, 1, (1, 1, 1, 1)), (2, ((0, 1), (2, 0)), (0, 1, 2, 0))])
+def test_conv2d_matches_numpy(stride, padding, pads):
+    x = np.random.default_rng(0).normal(size=(2, 7, 8, 3)).astype(np.float32)
+    conv = Conv2D(3, 4, 3, stride=stride, padding=padding, name="c")
+    y = conv(tf.constant(x)).numpy()
+    ref = conv_ref(x, conv.w.numpy(), stride, pads) + conv.b.numpy()
+    np.testing.assert_allclose(y, ref, atol=1e-5)
+    assert y.shape[1:] == conv.output_shape((7, 8, 3))
+
+
+def test_conv2d_same_padding_shape_and_dilation():
+    conv = Conv2D(3, 5, 3, stride=2, padding="same", dilation=1)
+    assert conv.output_shape((7, 7, 3)) == (4, 4, 5)
+    assert conv(tf.zeros((1, 7, 7, 3))).shape == (1, 4, 4, 5)
+    dil = Conv2D(3, 5, 3, dilation=2)
+    assert dil.output_shape((9, 9, 3)) == (5, 5, 5)
+    assert dil(tf.zeros((1, 9, 9, 3))).shape == (1, 5, 5, 5)
+
+
+def test_grouped_conv_is_independent_convs_and_counts():
+    x = np.random.default_rng(1).normal(size=(1, 6, 6, 4)).astype(np.float32)
+    conv = Conv2D(4, 6, 3, groups=2, use_bias=False)
+    assert conv.trainable_params == 3 * 3 * 2 * 6  # in/groups per output
+    np.testing.assert_allclose(conv(tf.constant(x)).numpy(), conv_ref(x, conv.w.numpy(), groups=2), atol=1e-5)
+    assert conv.macs((6, 6, 4)) == 4 * 4 * 6 * 9 * 2
+    with pytest.raises(ConfigError, match="divisible"):
+        Conv2D(3, 6, 3, groups=2)
+
+
+def test_depthwise_matches_per_channel_conv():
+    x = np.random.default_rng(2).normal(size=(1, 5, 5, 3)).astype(np.float32)
+    dw = DepthwiseConv2D(3, 3, padding="valid")
+    y = dw(tf.constant(x)).numpy()
+    for c in range(3):
+        ref = conv_ref(x[..., c:c + 1], dw.w.numpy()[:, :, c:c + 1, :])
+        np.testing.assert_allclose(y[..., c:c + 1], ref, atol=1e-5)
+    assert dw.trainable_params == 27
+    assert dw.macs((5, 5, 3)) == 3 * 3 * 3 * 9
+
+
+def test_dense_and_flatten():
+    d = Dense(12, 5)
+    x = np.random.default_rng(3).normal(size=(4, 12)).astype(np.float32)
+    np.testing.assert_allclose(d(tf.constant(x)).numpy(), x @ d.w.numpy() + d.b.numpy(), atol=1e-5)
+    assert d.trainable_params == 65 and d.macs((12,)) == 60
+    assert Flatten()(tf.zeros((2, 3, 4, 5))).shape == (2, 60)
+
+
+def test_batchnorm_training_and_inference():
+    bn = BatchNorm(3, momentum=0.9, epsilon=1e-5)
+    x = tf.constant(np.random.default_rng(4).normal(2.0, 3.0, size=(64, 4, 4, 3)).astype(np.float32))
+    y = bn(x, training=True).numpy()
+    np.testing.assert_allclose(y.mean(axis=(0, 1, 2)), 0.0, atol=1e-4)
+    np.testing.assert_allclose(y.std(axis=(0, 1, 2)), 1.0, atol=1e-3)
+    mean = x.numpy().mean(axis=(0, 1, 2))
+    np.testing.assert_allclose(bn.moving_mean.numpy(), 0.1 * mean, rtol=1e-5)
+    # Inference uses the moving statistics, not the batch's.
+    y_inf = bn(x, training=False).numpy()
+    ref = (x.numpy() - bn.moving_mean.numpy()) / np.sqrt(bn.moving_variance.numpy() + 1e-5)
+    np.testing.assert_allclose(y_inf, ref, atol=1e-4)
+    assert bn.trainable_params == 6 and bn.total_params == 12
+
+
+def test_local_response_norm_formula():
+    x = np.random.default_rng(5).normal(size=(1, 2, 2, 7)).astype(np.float32)
+    lrn = LocalResponseNorm(size=5, k=2.0, alpha=1e-2, beta=0.75)
+    y = lrn(tf.constant(x)).numpy()
+    ref = np.empty_like(x)
+    for c in range(7):
+        lo, hi = max(0, c - 2), min(7, c + 3)
+        ref[..., c] = x[..., c] / (2.0 + 1e-2 * np.sum(x[..., lo:hi] ** 2, axis=-1)) ** 0.75
+    np.testing.assert_allclose(y, ref, rtol=1e-5)
+
+
+def test_pools():
+    x = tf.reshape(tf.range(16, dtype=tf.float32), (1, 4, 4, 1))
+    assert MaxPool2D(2)(x).numpy().ravel().tolist() == [5, 7, 13, 15]
+    assert AvgPool2D(2)(x).numpy().ravel().tolist() == [2.5, 4.5, 10.5, 12.5]
+    assert MaxPool2D(3, 2).output_shape((55, 55, 96)) == (27, 27, 96)  # AlexNet's overlapping pool
+    assert MaxPool2D(3, 2, padding=1)(x).shape == (1, 2, 2, 1)
+    assert GlobalAvgPool()(x).numpy().tolist() == [[7.5]]
+
+
+def test_subsampling_sums_times_coefficient_plus_bias():
+    s = Subsampling2D(1)
+    s.coefficient.assign([0.5])
+    s.b.assign([1.0])
+    x = tf.reshape(tf.range(16, dtype=tf.float32), (1, 4, 4, 1))
+    # top-left window 0+1+4+5 = 10 -> 0.5*10 + 1
+    assert s(x).numpy()[0, 0, 0, 0] == pytest.approx(6.0)
+    assert s.trainable_params == 2
+
+
+def test_partial_conv_connects_only_the_table():
+    table = [(0,), (0, 1), (1, 2)]
+    pc = PartialConv2D(3, table, kernel_size=3)
+    assert pc.trainable_params == 9 * (1 + 2 + 2) + 3
+    k = pc.dense_kernel().numpy()
+    for j, inputs in enumerate(table):
+        for c in range(3):
+            assert np.any(k[:, :, c, j] != 0) == (c in inputs)
+    x = np.random.default_rng(6).normal(size=(1, 5, 5, 3)).astype(np.float32)
+    np.testing.assert_allclose(pc(tf.constant(x)).numpy(), conv_ref(x, k) + pc.b.numpy(), atol=1e-5)
+
+
+def test_dropout_only_in_training():
+    d = Dropout(0.5)
+    x = tf.ones((1000,))
+    assert np.array_equal(d(x, training=False).numpy(), x.numpy())
+    y = d(x, training=True).numpy()
+    assert 0.4 < (y == 0).mean() < 0.6
+    assert set(np.unique(y)) <= {0.0, 2.0}
+    with pytest.raises(ConfigError):
+        Dropout(1.0)
+
+
+@pytest.mark.parametrize("name,expected_std", [("he_normal", np.sqrt(2 / 100)), ("glorot_uniform", np.sqrt(2 / 200)), ("lecun_normal", np.sqrt(1 / 100))])
+def test_initialisers_have_the_papers_variance(name, expected_std):
+    w = init.get(name)((100, 100), 100, 100).numpy()
+    assert w.std() == pytest.approx(expected_std, rel=0.05)
+    assert abs(w.mean()) < 0.01
+
+
+def test_seeded_initialisation_is_reproducible():
+    init.set_seed(7)
+    a = Conv2D(3, 4, 3).w.numpy()
+    init.set_seed(7)
+    b = Conv2D(3, 4, 3).w.numpy()
+    np.testing.assert_array_equal(a, b)
+
+
+def test_tf_function_equals_eager_and_recorder():
+    net = Sequential([Conv2D(1, 2, 3, name="c"), MaxPool2D(2, name="p"), Flatten(name="f"), Dense(8, 3, name="d")], name="net")
+    x = tf.random.normal((2, 6, 6, 1))
+    np.testing.assert_allclose(tf.function(net)(x).numpy(), net(x).numpy(), atol=1e-6)
+    rows = record_layers(net, (6, 6, 1))
+    assert [r["name"] for r in rows] == ["c", "p", "f", "d"]
+    assert rows[0]["macs"] == 4 * 4 * 2 * 9 and rows[3]["params"] == 27

@@ -174,7 +174,7 @@ def cmd_train(args: argparse.Namespace) -> None:
             steps = [int(s) for s in args.step_epochs.split(",")]
         except ValueError:
             raise ConfigError(f"--step-epochs expects comma-separated integers, got {args.step_epochs!r}") from None
-    config = recipe_for(args.model).updated(
+    config = recipe_for(args.model, args.dataset).updated(
         epochs=args.epochs, batch_size=args.batch_size, optimizer=args.optimizer, lr=args.lr,
         momentum=args.momentum, weight_decay=args.weight_decay, schedule=args.schedule, step_epochs=steps,
         warmup_epochs=args.warmup_epochs, label_smoothing=args.label_smoothing, augment=args.augment,

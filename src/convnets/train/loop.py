@@ -92,11 +92,11 @@ def _check_resume(out: Path, run_config: dict[str, Any], resume: bool) -> None:
     if not has_ckpt:
         raise ConfigError(f"cannot resume: {out} has no checkpoint")
     old = read_config(out)
-    for key in ("model", "dataset"):
-        if old.get(key) != run_config[key]:
-            raise ConfigError(
-                f"cannot resume: {out} was trained with {key} {old.get(key)}, not {run_config[key]}"
-            )
+    checks = [("model", old.get("model"), run_config["model"]), ("dataset", old.get("dataset"), run_config["dataset"]),
+              ("optimizer", old.get("train", {}).get("optimizer"), run_config["train"]["optimizer"])]
+    for what, before, now in checks:
+        if before != now:
+            raise ConfigError(f"cannot resume: {out} was trained with {what} {before}, not {now}")
 
 
 def train(

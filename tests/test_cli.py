@@ -1,0 +1,161 @@
+"""The command line, end to end: every command, and every user mistake as one line + exit 2."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from convnets.cli import main, parse_model_args, parse_value
+
+
+def run_cli(capsys, *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_parse_values():
+    assert [parse_value(v) for v in ("3", "0.5", "true", "False", "none", "abc")] == [3, 0.5, True, False, None, "abc"]
+    assert parse_model_args(["alpha=0.5", "include-top=false"]) == {"alpha": 0.5, "include_top": False}
+
+
+def test_list_json(capsys):
+    code, out, _ = run_cli(capsys, "list", "--json")
+    rows = {r["name"]: r for r in json.loads(out)}
+    assert code == 0
+    assert rows["lenet5"]["trainable_params"] == 60_850 and rows["lenet5"]["input_shape"] == [32, 32, 1]
+    assert rows["lenet5_modern"]["trainable_params"] == 61_706
+
+
+def test_summary_json(capsys):
+    code, out, _ = run_cli(capsys, "summary", "lenet5", "--json")
+    s = json.loads(out)
+    assert code == 0
+    assert set(s) >= {"model", "input_shape", "total_params", "trainable_params", "macs", "layers"}
+    assert s["trainable_params"] == 60_850
+    assert {l["name"]: l["params"] for l in s["layers"]}["C3"] == 1516
+    assert set(s["layers"][0]) >= {"name", "output_shape", "params", "macs"}
+    code, out, _ = run_cli(capsys, "summary", "lenet5_modern", "--input-shape", "32,32,3", "--num-classes", "5")
+    assert code == 0 and "32x32x3" in out
+
+
+@pytest.fixture(scope="module")
+def trained_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("run") / "lenet5"
+    assert main(["train", "lenet5", "--epochs", "3", "--out", str(out), "--quiet"]) == 0
+    return out
+
+
+def test_train_evaluate_predict_export(trained_run, capsys, tmp_path):
+    metrics = json.loads((trained_run / "metrics.json").read_text())
+    assert metrics["dataset"] == "digits" and metrics["epochs"] == 3 and metrics["test_accuracy"] > 0.8
+    code, out, _ = run_cli(capsys, "evaluate", str(trained_run), "--json")
+    r = json.loads(out)
+    assert code == 0 and r["test_accuracy"] == pytest.approx(metrics["test_accuracy"])
+    assert np.array(r["confusion_matrix"]).sum() == 360 and len(r["per_class"]) == 10
+
+    from convnets.data import load_dataset
+
+    ds = load_dataset("digits")
+    paths = []
+    for i in range(5):
+        p = tmp_path / f"digit{i}.png"
+        p.write_bytes(tf.io.encode_png(ds.test.images[i]).numpy())
+        paths.append(str(p))
+    code, out, _ = run_cli(capsys, "predict", str(trained_run), *paths, "--top-k", "2", "--json")
+    preds = json.loads(out)
+    assert code == 0 and len(preds) == 5 and len(preds[0]["top"]) == 2
+    predicted = [int(p["top"][0]["class"]) for p in preds]
+
+    export = tmp_path / "exported"
+    code, out, _ = run_cli(capsys, "export", str(trained_run), "--out", str(export))
+    assert code == 0
+    loaded = tf.saved_model.load(str(export))
+    probs = loaded.signatures["serving_default"](images=tf.constant(ds.test.images[:5], tf.float32))["probabilities"].numpy()
+    assert probs.shape == (5, 10)
+    np.testing.assert_allclose(probs.sum(1), 1.0, atol=1e-5)
+    assert probs.argmax(1).tolist() == predicted
+
+
+def write_corrupt_mnist(root: Path) -> None:
+    d = root / "mnist"
+    d.mkdir(parents=True)
+    for name in ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"):
+        (d / f"{name}.gz").write_bytes(gzip.compress(b"\x00\x00\x08\x01" + b"\x00\x00\x00\x05" + b"\x01" * 3))
+
+
+@pytest.mark.parametrize(
+    "argv,expected",
+    [
+        (["summary", "resnet9000"], "unknown model 'resnet9000'"),
+        (["train", "lenet5", "--dataset", "imagenet"], "unknown data set 'imagenet'"),
+        (["train", "lenet5", "--dataset", "mnist", "--data-dir", "/nonexistent/data"], "does not exist"),
+        (["summary", "lenet5", "--model-arg", "alpha=2"], "has no option alpha"),
+        (["summary", "lenet5", "--model-arg", "alpha"], "expects KEY=VALUE"),
+        (["summary", "lenet5", "--input-shape", "32,32"], "input shape"),
+        (["evaluate", "/nonexistent/run"], "does not exist"),
+        (["train", "lenet5", "--dataset", "folder:/nonexistent/images"], "does not exist"),
+        (["train", "lenet5", "--epochs", "0"], "epochs must be >= 1"),
+    ],
+)
+def test_user_errors_are_one_line_exit_2(capsys, argv, expected):
+    code, out, err = run_cli(capsys, *argv)
+    assert code == 2
+    assert expected in err and err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_corrupt_data_and_empty_run_and_bad_image(capsys, tmp_path, trained_run):
+    write_corrupt_mnist(tmp_path / "data")
+    code, _, err = run_cli(capsys, "train", "lenet5", "--dataset", "mnist", "--data-dir", str(tmp_path / "data"))
+    assert code == 2 and "train-images-idx3-ubyte.gz" in err and "holds 3 data bytes" in err
+    (tmp_path / "run").mkdir()
+    (tmp_path / "run" / "config.json").write_text((trained_run / "config.json").read_text())
+    code, _, err = run_cli(capsys, "evaluate", str(tmp_path / "run"))
+    assert code == 2 and "no checkpoint" in err
+    bad = tmp_path / "bad.png"
+    bad.write_bytes(b"garbage")
+    code, _, err = run_cli(capsys, "predict", str(trained_run), str(bad))
+    assert code == 2 and "cannot decode" in err and str(bad) in err
+
+
+def _cli(*argv: str, **kw) -> subprocess.Popen:
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    return subprocess.Popen([sys.executable, "-m", "convnets.cli", *argv], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, **kw)
+
+
+def test_real_process_error_has_no_traceback():
+    p = _cli("train", "nosuchmodel")
+    out, err = p.communicate(timeout=120)
+    assert p.returncode == 2
+    assert err.strip().splitlines()[-1].startswith("convnets: error: unknown model 'nosuchmodel'")
+    assert "Traceback" not in err
+
+
+def test_sigkill_mid_training_then_resume_completes(tmp_path):
+    out = tmp_path / "run"
+    p = _cli("train", "lenet5_modern", "--epochs", "12", "--batch-size", "32", "--out", str(out), "--quiet")
+    ckpts = out / "checkpoints"
+    deadline = time.time() + 120
+    while time.time() < deadline and not (ckpts.exists() and any(f.name.startswith("ckpt-2") for f in ckpts.iterdir())):
+        time.sleep(0.2)
+    p.send_signal(signal.SIGKILL)
+    p.wait(timeout=30)
+    assert p.returncode == -signal.SIGKILL
+    done_before = len((out / "history.csv").read_text().splitlines()) - 1
+    assert 1 <= done_before < 12
+    r = _cli("train", "lenet5_modern", "--epochs", "12", "--batch-size", "32", "--out", str(out), "--quiet", "--resume")
+    _, err = r.communicate(timeout=600)
+    assert r.returncode == 0, err
+    assert f"resuming {out} from epoch" in err
+    hist = (out / "history.csv").read_text().splitlines()
+    assert len(hist) == 13 and hist[-1].startswith("12,")

@@ -1,0 +1,110 @@
+"""The training loop: learning happens, runs resume exactly, failures keep what was saved."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+import tensorflow as tf
+
+import convnets
+from convnets.data import load_dataset
+from convnets.errors import ConfigError
+from convnets.layers import init
+from convnets.train import TrainConfig, TrainingDiverged, load_run, train
+from convnets.train.losses import cross_entropy
+
+
+@pytest.fixture(scope="module")
+def digits():
+    return load_dataset("digits")
+
+
+def fresh_model(seed=0, name="lenet5_modern", shape=(16, 16, 1)):
+    init.set_seed(seed)
+    return convnets.create_model(name, input_shape=shape)
+
+
+def test_initial_loss_is_log_num_classes(digits):
+    m = fresh_model(name="lenet5", shape=(32, 32, 1))
+    x = tf.constant(np.random.default_rng(0).normal(size=(64, 32, 32, 1)).astype(np.float32))
+    loss = float(cross_entropy(tf.zeros(64, tf.int64), m(x)))
+    assert abs(loss - math.log(10)) < 0.5
+
+
+def test_overfits_one_batch():
+    m = fresh_model()
+    from convnets.optim import Adam
+
+    x = tf.random.normal((16, 16, 16, 1))
+    y = tf.range(16, dtype=tf.int64) % 10
+    opt = Adam(3e-3)
+    for _ in range(150):
+        with tf.GradientTape() as tape:
+            loss = cross_entropy(y, m(x, training=True))
+        opt.apply(tape.gradient(loss, m.trainable_variables), m.trainable_variables)
+    assert float(loss) < 0.05
+    assert np.mean(np.argmax(m(x).numpy(), 1) == y.numpy()) == 1.0
+
+
+def test_train_writes_run_and_learns(digits, tmp_path):
+    cfg = TrainConfig(epochs=3, batch_size=64, lr=3e-3)
+    metrics = train(fresh_model(), digits, cfg, tmp_path / "run", progress=False, log=lambda s: None)
+    hist = pd.read_csv(tmp_path / "run" / "history.csv")
+    assert list(hist["epoch"]) == [1, 2, 3]
+    assert hist["loss"].iloc[-1] < hist["loss"].iloc[0]
+    assert metrics["test_accuracy"] > 0.8
+    saved = json.loads((tmp_path / "run" / "metrics.json").read_text())
+    for key in ("model", "dataset", "epochs", "test_accuracy", "train_seconds", "images_per_second"):
+        assert key in saved
+    assert any((tmp_path / "run" / "logs").iterdir())
+    model, spec, config = load_run(tmp_path / "run")
+    assert config["model"]["name"] == "lenet5_modern" and spec.input_shape == (16, 16, 1)
+
+
+def test_resume_gives_identical_weights(digits, tmp_path):
+    tf.config.experimental.enable_op_determinism()
+    cfg = TrainConfig(epochs=2, batch_size=128, lr=3e-3, schedule="cosine", seed=3)
+    quiet = dict(progress=False, log=lambda s: None)
+    straight = fresh_model(3)
+    train(straight, digits, cfg, tmp_path / "a", **quiet)
+
+    def interrupt_after_first_epoch(line: str) -> None:
+        if line.startswith("epoch 1/2"):  # logged after the epoch's checkpoint is written
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        train(fresh_model(3), digits, cfg, tmp_path / "b", progress=False, log=interrupt_after_first_epoch)
+    resumed = fresh_model(3)
+    train(resumed, digits, cfg, tmp_path / "b", resume=True, **quiet)
+    for a, b in zip(straight.trainable_variables, resumed.trainable_variables):
+        np.testing.assert_array_equal(a.numpy(), b.numpy())
+    assert len(pd.read_csv(tmp_path / "b" / "history.csv")) == 2
+
+
+def test_existing_run_and_mismatched_resume_refused(digits, tmp_path):
+    quiet = dict(progress=False, log=lambda s: None)
+    cfg = TrainConfig(epochs=1, batch_size=256)
+    train(fresh_model(), digits, cfg, tmp_path / "r", **quiet)
+    with pytest.raises(ConfigError, match="already holds a run"):
+        train(fresh_model(), digits, cfg, tmp_path / "r", **quiet)
+    other = convnets.create_model("lenet5")
+    with pytest.raises(ConfigError, match="cannot resume.*model"):
+        train(other, digits, cfg, tmp_path / "r", resume=True, **quiet)
+    with pytest.raises(ConfigError, match="cannot resume.*optimizer"):
+        train(fresh_model(), digits, TrainConfig(epochs=2, optimizer="sgd"), tmp_path / "r", resume=True, **quiet)
+    with pytest.raises(ConfigError, match="no checkpoint"):
+        train(fresh_model(), digits, cfg, tmp_path / "empty", resume=True, **quiet)
+
+
+def test_divergence_stops_with_step_and_keeps_checkpoint(digits, tmp_path):
+    quiet = dict(progress=False, log=lambda s: None)
+    train(fresh_model(), digits, TrainConfig(epochs=1, batch_size=256, optimizer="sgd"), tmp_path / "r", **quiet)
+    bad = TrainConfig(epochs=3, batch_size=256, optimizer="sgd", lr=1e12)
+    with pytest.raises(TrainingDiverged, match=r"at step \d+ .*lower learning rate"):
+        train(fresh_model(), digits, bad, tmp_path / "r", resume=True, **quiet)
+    model, _, _ = load_run(tmp_path / "r")  # the epoch-1 checkpoint is intact
+    assert all(np.all(np.isfinite(v.numpy())) for v in model.variables)

@@ -1,0 +1,52 @@
+"""Accuracy on real data from the data dir (``../shared/data`` or ``$CONVNETS_TEST_DATA``).
+
+The quick test runs in the default suite (and so in CI); the full recipes, which
+take minutes, are marked ``slow``: ``pytest -m slow``.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+import convnets
+from convnets.data import load_dataset
+from convnets.layers import init
+from convnets.recipes import recipe_for
+from convnets.train import train
+
+
+def run_recipe(model_name, dataset_name, data_dir, tmp_path, **overrides):
+    ds = load_dataset(dataset_name, str(data_dir))
+    cfg = recipe_for(model_name, dataset_name).updated(**overrides)
+    init.set_seed(cfg.seed)
+    model = convnets.create_model(model_name, num_classes=ds.num_classes)
+    return train(model, ds, cfg, tmp_path / "run", progress=False, log=lambda s: None)
+
+
+def test_lenet5_modern_one_epoch_on_mnist(data_dir, tmp_path):
+    m = run_recipe("lenet5_modern", "mnist", data_dir, tmp_path, epochs=1, batch_size=128)
+    assert m["test_accuracy"] >= 0.97
+
+
+@pytest.mark.slow
+def test_lenet5_reaches_99_on_mnist(data_dir, tmp_path):
+    """The paper reports 0.95% test error; the issue asks >= 99.0% within 20 epochs."""
+    m = run_recipe("lenet5", "mnist", data_dir, tmp_path)
+    assert m["epochs"] <= 20
+    assert m["test_accuracy"] >= 0.990
+
+
+@pytest.mark.slow
+def test_lenet5_modern_reaches_90_on_fashion_mnist(data_dir, tmp_path):
+    m = run_recipe("lenet5_modern", "fashion_mnist", data_dir, tmp_path)
+    assert m["test_accuracy"] >= 0.90
+
+
+@pytest.mark.slow
+def test_lenet5_reaches_97_on_digits(tmp_path):
+    """The quickstart's promise: the bundled digits, well under a minute, >= 97%."""
+    ds = load_dataset("digits")
+    cfg = recipe_for("lenet5", "digits")
+    init.set_seed(cfg.seed)
+    m = train(convnets.create_model("lenet5"), ds, cfg, tmp_path / "run", progress=False, log=lambda s: None)
+    assert m["test_accuracy"] >= 0.97

@@ -2,6 +2,7 @@
 
 from convnets.layers import init
 from convnets.layers.activations import Activation, scaled_tanh
+from convnets.layers.composite import ConvBN
 from convnets.layers.base import Block, Lambda, Layer, Sequential, count_params, record_layers
 from convnets.layers.conv import Conv2D, DepthwiseConv2D, PartialConv2D
 from convnets.layers.dense import Dense, Flatten
@@ -10,7 +11,7 @@ from convnets.layers.norm import BatchNorm, LocalResponseNorm
 from convnets.layers.pool import AvgPool2D, GlobalAvgPool, GlobalMaxPool, MaxPool2D, Subsampling2D
 
 __all__ = [
-    "Activation", "AvgPool2D", "BatchNorm", "Block", "Conv2D", "Dense", "DepthwiseConv2D",
+    "Activation", "AvgPool2D", "BatchNorm", "Block", "Conv2D", "ConvBN", "Dense", "DepthwiseConv2D",
     "Dropout", "Flatten", "GlobalAvgPool", "GlobalMaxPool", "Lambda", "Layer",
     "LocalResponseNorm", "MaxPool2D", "PartialConv2D", "Sequential", "Subsampling2D",
     "count_params", "init", "record_layers", "scaled_tanh",

@@ -29,10 +29,13 @@ FC-1024, dropout 70%, linear; used only in training, their losses weighted by
 just the logits otherwise; the training loop adds 0.3 x their losses.
 
 Exact count, built faithfully (biases, no BatchNorm, true 5x5 branches), 1000
-classes at 224x224: 6,998,552 without the auxiliary heads (the paper says "12x
-fewer parameters than" AlexNet: 60.97M / 7.0M = 8.7x; the 12x counts the paper's
-own tally), 13,378,280 with them. MACs: 1.584 G (the paper's budget: "1.5 billion
-multiply-adds"). torchvision's 6,624,904 comes from BatchNorm and 3x3 kernels
+classes at 224x224: 6,998,552 without the auxiliary heads, 13,378,280 with them.
+(The paper's "12x fewer parameters than" AlexNet does not follow from this
+count: 60,965,224 / 6,998,552 = 8.7x.) MACs: 1.583 G, 5.5% above the paper's
+rounded budget of "1.5 billion multiply-adds" at inference. Table 1's ops column
+is commonly summed to about 1.5 G too; the 5.5% gap has not been reconciled row
+by row (the paper rounds each row to two digits).
+torchvision's 6,624,904 comes from BatchNorm and 3x3 kernels
 in the "5x5" branch (a known bug kept for its weights, pytorch/vision#906).
 
 Deviations: none in the architecture; Caffe's ceil-mode pooling is written as

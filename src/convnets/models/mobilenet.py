@@ -1,0 +1,228 @@
+"""MobileNet v1 (Howard et al. 2017, https://arxiv.org/abs/1704.04861) and
+MobileNet v2 (Sandler et al. 2018, https://arxiv.org/abs/1801.04381).
+
+**v1**: a depthwise separable convolution is a 3x3 depthwise convolution (one
+filter per channel) followed by a 1x1 pointwise convolution, each with BN and
+ReLU (Sec. 3.1, Fig. 3); it costs 1/N + 1/9 of a full 3x3 convolution. Table 1,
+kept as ``V1_TABLE`` (pointwise filters, depthwise stride):
+
+    conv 3x3/2 32 -> dw/pw: 64/1, 128/2, 128/1, 256/2, 256/1, 512/2, 5 x 512/1,
+    1024/2, 1024/1 -> avg pool 7x7 -> fc 1000
+
+The width multiplier ``alpha`` thins every layer to ``int(alpha * channels)``
+(Sec. 3.3); any input resolution works (Sec. 3.4, Table 7). Exact counts
+(1000 classes, 224x224; total / trainable), equal to Keras Applications:
+
+    alpha  total       trainable   MACs      paper Table 6 (params, mult-adds)
+    1.0    4,253,864   4,231,976   568.7 M   4.2M, 569M
+    0.75   2,601,976   2,585,560   325.4 M   2.6M, 325M
+    0.5    1,342,536   1,331,592   149.5 M   1.3M, 149M
+    0.25   475,544     470,072     41.0 M    0.5M, 41M
+
+Table 7 (alpha 1.0 at 192/160/128): 418M / 290M / 186M mult-adds; ours: 418.1 M,
+290.7 M, 186.4 M.
+
+**v2**: the inverted residual with linear bottleneck (Sec. 3.3, Table 1): expand
+1x1 by ``t`` with ReLU6, 3x3 depthwise with ReLU6, project 1x1 *without* a
+nonlinearity; a residual connection when stride is 1 and the widths match.
+Table 2 (``V2_TABLE``: t, c, n, s) after a 3x3/2 conv with 32 filters, then a 1x1
+conv to 1280, average pool and a 1000-way classifier. Channel counts are
+``alpha * c`` rounded to a multiple of 8; the last conv keeps 1280 for alpha <= 1.
+Exact count at alpha 1.0: 3,504,872 trainable, 3,538,984 total, 300.8 M MACs
+(Table 4: 3.4M, 300M), identical to Keras and torchvision.
+
+Deviations: v1 applies ``Dropout(1e-3)`` before the classifier as Keras does
+(inactive at inference). The 1x1-conv classifier of Keras is a Dense layer
+here (same parameters).
+
+The minis (32x32 input) keep every idea and change only strides and widths:
+``mobilenet_v1_mini`` starts with a stride-1 conv, has two rather than five
+512-wide layers and no final stride (32 -> 16 -> 8 -> 4), at alpha 0.5;
+``mobilenet_v2_mini`` uses stride 1 in the first conv and the first 24-wide
+row (as CIFAR ports of v2 do), alpha 0.5 and a 640-wide last conv.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import tensorflow as tf
+
+from convnets.errors import ConfigError
+from convnets.layers import ConvBN, Dense, Dropout, GlobalAvgPool
+from convnets.layers.base import Block, Shape
+from convnets.models.base import Model
+from convnets.models.registry import register
+
+PAPER_V1 = "Howard et al. 2017, MobileNets: Efficient Convolutional Neural Networks for Mobile Vision Applications"
+PAPER_V2 = "Sandler et al. 2018, MobileNetV2: Inverted Residuals and Linear Bottlenecks"
+
+# v1 Table 1: (pointwise filters, depthwise stride) of the 13 separable layers.
+V1_TABLE = [(64, 1), (128, 2), (128, 1), (256, 2), (256, 1), (512, 2), (512, 1), (512, 1), (512, 1), (512, 1),
+            (512, 1), (1024, 2), (1024, 1)]
+V1_MINI_TABLE = [(64, 1), (128, 2), (128, 1), (256, 2), (256, 1), (512, 2), (512, 1), (512, 1), (1024, 1), (1024, 1)]
+
+
+class V2Row(NamedTuple):
+    """One row of v2's Table 2: expansion t, output channels c, repeats n, first stride s."""
+
+    t: int
+    c: int
+    n: int
+    s: int
+
+
+V2_TABLE = [V2Row(1, 16, 1, 1), V2Row(6, 24, 2, 2), V2Row(6, 32, 3, 2), V2Row(6, 64, 4, 2),
+            V2Row(6, 96, 3, 1), V2Row(6, 160, 3, 2), V2Row(6, 320, 1, 1)]
+V2_MINI_TABLE = [V2Row(1, 16, 1, 1), V2Row(6, 24, 2, 1), *V2_TABLE[2:]]
+
+
+def make_divisible(v: float, divisor: int = 8) -> int:
+    """Round to the nearest multiple of ``divisor``, never below 90% of ``v`` (the v2 reference code)."""
+    new = max(divisor, int(v + divisor / 2) // divisor * divisor)
+    return new + divisor if new < 0.9 * v else new
+
+
+def _bn(eps: float, momentum: float) -> dict:
+    return dict(bn_epsilon=eps, bn_momentum=momentum)
+
+
+class DepthwiseSeparable(Block):
+    """3x3 depthwise + BN + ReLU, then 1x1 pointwise + BN + ReLU (v1 Fig. 3)."""
+
+    def __init__(self, in_channels: int, out_channels: int, stride: int, block_id: int, bn: dict):
+        super().__init__(name=f"conv_dw_{block_id}")
+        self.dw = ConvBN(in_channels, in_channels, 3, stride, "same", act="relu6", depthwise=True, w_init="glorot_uniform",
+                         name="dw", **bn)
+        self.pw = ConvBN(in_channels, out_channels, 1, 1, "same", act="relu6", w_init="glorot_uniform", name="pw", **bn)
+        self.out_channels = out_channels
+
+    def forward(self, x: tf.Tensor, training: bool = False) -> tf.Tensor:
+        return self.pw(self.dw(x, training=training), training=training)
+
+    def output_shape(self, input_shape: Shape) -> Shape:
+        return self.pw.output_shape(self.dw.output_shape(input_shape))
+
+
+class MobileNetV1(Model):
+    def __init__(self, alpha: float = 1.0, num_classes: int = 1000, input_shape: Shape = (224, 224, 3),
+                 table=V1_TABLE, first_stride: int = 2, dropout: float = 1e-3, include_top: bool = True,
+                 name: str = "mobilenet_v1"):
+        super().__init__(num_classes, input_shape, name=name)
+        if alpha <= 0:
+            raise ConfigError(f"alpha must be > 0, got {alpha}")
+        bn = _bn(1e-3, 0.99)  # Keras Applications' BatchNorm settings
+        c = int(32 * alpha)
+        self.conv1 = ConvBN(input_shape[2], c, 3, first_stride, "same", act="relu6", w_init="glorot_uniform",
+                            name="conv1", **bn)
+        self.blocks = []
+        for i, (filters, stride) in enumerate(table, start=1):
+            block = DepthwiseSeparable(c, int(filters * alpha), stride, i, bn)
+            self.blocks.append(block)
+            c = block.out_channels
+        self.pool = GlobalAvgPool(name="avg_pool")
+        self.features = c
+        self.drop = Dropout(dropout, name="dropout")
+        self.fc = Dense(c, num_classes, name="fc") if include_top else None
+
+    def forward(self, x: tf.Tensor, training: bool = False) -> tf.Tensor:
+        x = self.conv1(x, training=training)
+        for block in self.blocks:
+            x = block(x, training=training)
+        x = self.pool(x)
+        return self.fc(self.drop(x, training=training)) if self.fc is not None else x
+
+    def output_shape(self, input_shape: Shape) -> Shape:
+        return (self.num_classes,) if self.fc is not None else (self.features,)
+
+
+class InvertedResidual(Block):
+    """Expand 1x1 (ReLU6), depthwise 3x3 (ReLU6), project 1x1 (linear), + input if shapes match."""
+
+    def __init__(self, in_channels: int, out_channels: int, stride: int, expansion: int, block_id: int, bn: dict):
+        super().__init__(name=f"block_{block_id}")
+        hidden = in_channels * expansion
+        self.expand = (
+            ConvBN(in_channels, hidden, 1, 1, "same", act="relu6", w_init="glorot_uniform", name="expand", **bn)
+            if expansion != 1
+            else None
+        )
+        self.depthwise = ConvBN(hidden, hidden, 3, stride, "same", act="relu6", depthwise=True, w_init="glorot_uniform",
+                                name="depthwise", **bn)
+        # Linear bottleneck (Sec. 3.2): no ReLU after the projection.
+        self.project = ConvBN(hidden, out_channels, 1, 1, "same", act=None, w_init="glorot_uniform", name="project", **bn)
+        self.residual = stride == 1 and in_channels == out_channels
+        self.out_channels = out_channels
+
+    def forward(self, x: tf.Tensor, training: bool = False) -> tf.Tensor:
+        y = x if self.expand is None else self.expand(x, training=training)
+        y = self.project(self.depthwise(y, training=training), training=training)
+        return x + y if self.residual else y
+
+    def output_shape(self, input_shape: Shape) -> Shape:
+        s = self.depthwise.output_shape((*input_shape[:2], self.depthwise.conv.channels))
+        return (*s[:2], self.out_channels)
+
+
+class MobileNetV2(Model):
+    def __init__(self, alpha: float = 1.0, num_classes: int = 1000, input_shape: Shape = (224, 224, 3),
+                 table=V2_TABLE, first_stride: int = 2, last_channels: int | None = None, include_top: bool = True,
+                 name: str = "mobilenet_v2"):
+        super().__init__(num_classes, input_shape, name=name)
+        if alpha <= 0:
+            raise ConfigError(f"alpha must be > 0, got {alpha}")
+        bn = _bn(1e-3, 0.999)  # Keras Applications' settings for v2
+        c = make_divisible(32 * alpha)
+        self.conv1 = ConvBN(input_shape[2], c, 3, first_stride, "same", act="relu6", w_init="glorot_uniform",
+                            name="Conv1", **bn)
+        self.blocks = []
+        block_id = 0
+        for row in table:
+            out = make_divisible(row.c * alpha)
+            for i in range(row.n):
+                block = InvertedResidual(c, out, row.s if i == 0 else 1, row.t, block_id, bn)
+                self.blocks.append(block)
+                c, block_id = out, block_id + 1
+        if last_channels is None:
+            last_channels = make_divisible(1280 * alpha) if alpha > 1.0 else 1280  # Sec. 3.4 / Keras
+        self.conv_last = ConvBN(c, last_channels, 1, 1, "same", act="relu6", w_init="glorot_uniform", name="Conv_1", **bn)
+        self.pool = GlobalAvgPool(name="avg_pool")
+        self.features = last_channels
+        self.fc = Dense(last_channels, num_classes, name="fc") if include_top else None
+
+    def forward(self, x: tf.Tensor, training: bool = False) -> tf.Tensor:
+        x = self.conv1(x, training=training)
+        for block in self.blocks:
+            x = block(x, training=training)
+        x = self.pool(self.conv_last(x, training=training))
+        return self.fc(x) if self.fc is not None else x
+
+    def output_shape(self, input_shape: Shape) -> Shape:
+        return (self.num_classes,) if self.fc is not None else (self.features,)
+
+
+@register("mobilenet_v1", family="mobilenet", input_shape=(224, 224, 3), num_classes=1000, paper=PAPER_V1)
+def mobilenet_v1(*, num_classes: int = 1000, input_shape: Shape = (224, 224, 3), alpha: float = 1.0,
+                 dropout: float = 1e-3, include_top: bool = True) -> Model:
+    """MobileNet v1 (Table 1) with width multiplier alpha; 4,231,976 params at alpha 1.0 (Keras total 4,253,864)."""
+    return MobileNetV1(alpha, num_classes, input_shape, V1_TABLE, 2, dropout, include_top)
+
+
+@register("mobilenet_v1_mini", family="mobilenet", input_shape=(32, 32, 3), num_classes=10, paper=PAPER_V1)
+def mobilenet_v1_mini(*, num_classes: int = 10, input_shape: Shape = (32, 32, 3), alpha: float = 0.5,
+                      dropout: float = 1e-3) -> Model:
+    """MobileNet v1 mini: stride-1 stem, 10 separable layers (32->16->8->4), alpha 0.5; for 32x32."""
+    return MobileNetV1(alpha, num_classes, input_shape, V1_MINI_TABLE, 1, dropout, name="mobilenet_v1_mini")
+
+
+@register("mobilenet_v2", family="mobilenet", input_shape=(224, 224, 3), num_classes=1000, paper=PAPER_V2)
+def mobilenet_v2(*, num_classes: int = 1000, input_shape: Shape = (224, 224, 3), alpha: float = 1.0,
+                 include_top: bool = True) -> Model:
+    """MobileNet v2 (Table 2) with width multiplier alpha; 3,504,872 params at alpha 1.0 (Keras total 3,538,984)."""
+    return MobileNetV2(alpha, num_classes, input_shape, V2_TABLE, 2, None, include_top)
+
+
+@register("mobilenet_v2_mini", family="mobilenet", input_shape=(32, 32, 3), num_classes=10, paper=PAPER_V2)
+def mobilenet_v2_mini(*, num_classes: int = 10, input_shape: Shape = (32, 32, 3), alpha: float = 0.5) -> Model:
+    """MobileNet v2 mini: stride 1 in the stem and first 24-wide row, alpha 0.5, last conv 640; for 32x32."""
+    return MobileNetV2(alpha, num_classes, input_shape, V2_MINI_TABLE, 1, 640, name="mobilenet_v2_mini")

@@ -19,11 +19,12 @@ if "tensorflow" not in sys.modules and os.environ.setdefault("TF_CPP_MIN_LOG_LEV
 
 from convnets.errors import ConfigError, ConvnetsError, DataError
 from convnets.models import Model, create_model, list_models, model_info
+from convnets.keras_port import from_keras
 from convnets.summary import summarize
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "ConfigError", "ConvnetsError", "DataError", "Model", "create_model", "list_models",
+    "ConfigError", "ConvnetsError", "DataError", "Model", "create_model", "from_keras", "list_models",
     "model_info", "summarize", "__version__",
 ]

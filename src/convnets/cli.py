@@ -124,11 +124,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 def cmd_list(args: argparse.Namespace) -> None:
     from convnets import create_model, list_models, model_info
+    from convnets.layers import init
 
     rows = []
     for name in list_models(args.pattern):
         info = model_info(name)
-        model = create_model(name)
+        with init.zeros_only():  # only the counts are wanted
+            model = create_model(name)
         rows.append({
             "name": name, "family": info.family, "input_shape": list(info.input_shape),
             "num_classes": info.num_classes, "trainable_params": model.trainable_params,

@@ -118,6 +118,7 @@ class _Recorder:
                 "params": layer.trainable_params,
                 "total_params": layer.total_params,
                 "macs": int(layer.macs(in_shape)),
+                "layer": layer,
             }
         )
 

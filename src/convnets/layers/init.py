@@ -12,14 +12,16 @@ References:
 
 from __future__ import annotations
 
+import contextlib
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 import tensorflow as tf
 
 Initializer = Callable[[Sequence[int], int, int], tf.Tensor]
 
 _GENERATOR: tf.random.Generator | None = None
+_ZEROS_ONLY = False
 
 
 def set_seed(seed: int) -> None:
@@ -36,11 +38,27 @@ def generator() -> tf.random.Generator:
     return _GENERATOR
 
 
+@contextlib.contextmanager
+def zeros_only() -> Iterator[None]:
+    """Inside this block every random initialiser returns zeros: building a model
+    just to count its parameters (``convnets list``) then costs no random draws."""
+    global _ZEROS_ONLY
+    old, _ZEROS_ONLY = _ZEROS_ONLY, True
+    try:
+        yield
+    finally:
+        _ZEROS_ONLY = old
+
+
 def _uniform(shape: Sequence[int], limit: float) -> tf.Tensor:
+    if _ZEROS_ONLY:
+        return tf.zeros(shape, tf.float32)
     return generator().uniform(shape, -limit, limit, dtype=tf.float32)
 
 
 def _normal(shape: Sequence[int], std: float) -> tf.Tensor:
+    if _ZEROS_ONLY:
+        return tf.zeros(shape, tf.float32)
     # Truncated at 2 std, as Keras and TF do, so a rare huge weight cannot appear.
     # 0.8796... is the std of a unit normal truncated to [-2, 2].
     return generator().truncated_normal(shape, stddev=std / 0.87962566103423978)
@@ -92,6 +110,8 @@ def normal(std: float) -> Initializer:
     """A fixed-std Gaussian, e.g. N(0, 0.01) for AlexNet (Sec. 5)."""
 
     def init(shape: Sequence[int], fan_in: int = 1, fan_out: int = 1) -> tf.Tensor:
+        if _ZEROS_ONLY:
+            return tf.zeros(shape, tf.float32)
         return generator().normal(shape, stddev=std)
 
     return init

@@ -1,0 +1,74 @@
+"""Keras Applications with randomised weights, copied into our models with
+``convnets.from_keras``: logits must agree to 1e-4 (the issue's bar).
+
+All weights (BatchNorm statistics included) are randomised first, so a swapped
+gamma/beta or mean/variance, a transposed kernel or a wrong padding shows up.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import convnets
+from convnets.errors import ConfigError
+
+keras = pytest.importorskip("keras")
+
+
+def randomise(model, seed: int = 0) -> None:
+    rng = np.random.default_rng(seed)
+    for layer in model.layers:
+        new = []
+        for w in layer.weights:
+            shape = tuple(w.shape)
+            name = w.path.split("/")[-1]
+            if name == "moving_variance":
+                new.append(rng.uniform(0.5, 1.5, shape))
+            elif name in ("gamma",):
+                new.append(rng.uniform(0.5, 1.5, shape))
+            elif name in ("beta", "moving_mean", "bias"):
+                new.append(rng.normal(0, 0.1, shape))
+            else:
+                fan_in = int(np.prod(shape[:-1])) if len(shape) > 1 else 1
+                if "depthwise" in name:
+                    fan_in = int(np.prod(shape[:2]))
+                new.append(rng.normal(0, np.sqrt(2.0 / fan_in), shape))
+        if new:
+            layer.set_weights([a.astype(np.float32) for a in new])
+
+
+CASES = {
+    "VGG16": lambda: keras.applications.VGG16(weights=None, classifier_activation=None),
+    "ResNet50": lambda: keras.applications.ResNet50(weights=None, classifier_activation=None),
+    "DenseNet121": lambda: keras.applications.DenseNet121(weights=None, classifier_activation=None),
+    "MobileNet": lambda: keras.applications.MobileNet(weights=None, classifier_activation=None),
+    "MobileNetV2": lambda: keras.applications.MobileNetV2(weights=None, classifier_activation=None),
+}
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_logits_match_keras(name):
+    ref = CASES[name]()
+    randomise(ref)
+    ours = convnets.from_keras(ref)
+    assert ours.total_params == ref.count_params()
+    x = np.random.default_rng(1).normal(size=(2, 224, 224, 3)).astype(np.float32)
+    expected = np.asarray(ref(x, training=False))
+    got = ours(x, training=False).numpy()
+    assert np.abs(expected).max() > 1e-2  # the comparison is not between zeros
+    assert np.abs(got - expected).max() < 1e-4
+
+
+def test_mobilenet_alpha_and_headless():
+    ref = keras.applications.MobileNet(weights=None, alpha=0.5, input_shape=(128, 128, 3), include_top=False, pooling="avg")
+    randomise(ref, 2)
+    ours = convnets.from_keras(ref)
+    x = np.random.default_rng(3).normal(size=(1, 128, 128, 3)).astype(np.float32)
+    assert np.abs(ours(x).numpy() - np.asarray(ref(x))).max() < 1e-4
+
+
+def test_unsupported_model_is_a_clear_error():
+    ref = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2)], name="tiny")
+    with pytest.raises(ConfigError, match="cannot convert Keras model 'tiny'"):
+        convnets.from_keras(ref)

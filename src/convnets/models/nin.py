@@ -20,7 +20,8 @@ reports no parameter count (10.41% CIFAR-10 error without augmentation, 8.81% wi
 Deviations from the paper: the released net pads pools Caffe-style (ceil);
 "same" pooling here gives the same 16x16 and 8x8 maps.
 
-``nin_mini`` halves every width (96/80/48, 96/96/96, 96/96/classes) for CPU training.
+``nin_mini`` keeps a quarter of every width (48/40/24, 48/48/48, 48/48/classes) for
+CPU training: 63,770 parameters, 16.7 M MACs.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ PAPER = "Lin et al. 2013, Network In Network"
 
 # (conv filters, kernel, 1x1 filters, 1x1 filters) per mlpconv layer; None = num_classes.
 CIFAR_CONFIG = ((192, 5, 160, 96), (192, 5, 192, 192), (192, 3, 192, None))
-MINI_CONFIG = ((96, 5, 80, 48), (96, 5, 96, 96), (96, 3, 96, None))
+MINI_CONFIG = ((48, 5, 40, 24), (48, 5, 48, 48), (48, 3, 48, None))
 
 
 class MLPConv(Block):
@@ -90,5 +91,5 @@ def nin(*, num_classes: int = 10, input_shape: Shape = (32, 32, 3), dropout: flo
 
 @register("nin_mini", family="nin", input_shape=(32, 32, 3), num_classes=10, paper=PAPER)
 def nin_mini(*, num_classes: int = 10, input_shape: Shape = (32, 32, 3), dropout: float = 0.5) -> Model:
-    """Network in Network mini: every width halved; for 32x32 images."""
+    """Network in Network mini: every width quartered; for 32x32 images."""
     return NiN(MINI_CONFIG, num_classes, input_shape, dropout, name="nin_mini")

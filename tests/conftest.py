@@ -38,6 +38,12 @@ def _isolated_cache(tmp_path_factory, monkeypatch):
 
 @pytest.fixture(autouse=True)
 def _seed():
+    """Every test starts from the same seeds. Op determinism is on for the whole
+    session (the resume tests need it), and under it unseeded random ops refuse to run."""
+    import tensorflow as tf
+
     from convnets.layers import init
 
+    tf.config.experimental.enable_op_determinism()
+    tf.random.set_seed(0)
     init.set_seed(0)

@@ -85,6 +85,34 @@ def test_resume_gives_identical_weights(digits, tmp_path):
     assert len(pd.read_csv(tmp_path / "b" / "history.csv")) == 2
 
 
+def test_interrupt_mid_epoch_resumes_to_identical_weights(digits, tmp_path):
+    """Ctrl-C lands wherever it lands inside epoch 2; the resumed run ends where an
+    uninterrupted one does, to the bit."""
+    import _thread
+    import threading
+
+    tf.config.experimental.enable_op_determinism()
+    cfg = TrainConfig(epochs=3, batch_size=16, lr=3e-3, schedule="cosine", seed=5)
+    quiet = dict(progress=False, log=lambda s: None)
+    straight = fresh_model(5)
+    train(straight, digits, cfg, tmp_path / "a", **quiet)
+
+    lines = []
+
+    def ctrl_c_soon(line: str) -> None:
+        lines.append(line)
+        if line.startswith("epoch 1/3"):
+            threading.Timer(0.3, _thread.interrupt_main).start()
+
+    with pytest.raises(KeyboardInterrupt):
+        train(fresh_model(5), digits, cfg, tmp_path / "b", progress=False, log=ctrl_c_soon)
+    assert any(l.startswith("interrupted in epoch 2 after batch") for l in lines), lines
+    resumed = fresh_model(5)
+    train(resumed, digits, cfg, tmp_path / "b", resume=True, **quiet)
+    for a, b in zip(straight.trainable_variables, resumed.trainable_variables):
+        np.testing.assert_array_equal(a.numpy(), b.numpy())
+
+
 def test_existing_run_and_mismatched_resume_refused(digits, tmp_path):
     quiet = dict(progress=False, log=lambda s: None)
     cfg = TrainConfig(epochs=1, batch_size=256)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import sys
 from typing import Any
 
@@ -188,11 +189,15 @@ def cmd_train(args: argparse.Namespace) -> None:
     out = args.out or os.path.join("runs", f"{args.model}-{dataset.name.split(':')[0]}")
     print(f"training {args.model} ({model.trainable_params:,} params) on {dataset.name} "
           f"({len(dataset.train):,} train / {len(dataset.test):,} test images) -> {out}", file=sys.stderr)
+    def stop(signum: int, frame: Any) -> None:  # SIGTERM (a scheduler's preemption) acts like Ctrl-C
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
     try:
         metrics = train(model, dataset, config, out, resume=args.resume, progress=not args.quiet, data_dir=args.data_dir)
     except KeyboardInterrupt:
-        print(f"\ninterrupted; the last completed epoch is saved. Continue with: "
-              f"convnets train {args.model} --dataset {args.dataset} --out {out} --resume", file=sys.stderr)
+        print(f"stopped; continue with: convnets train {args.model} --dataset {args.dataset} --out {out} --resume",
+              file=sys.stderr)
         raise SystemExit(130) from None
     print(f"test accuracy {metrics['test_accuracy']:.4f} after {metrics['epochs']} epochs, "
           f"{metrics['train_seconds']:.1f}s training ({metrics['images_per_second']:.0f} img/s); wrote {out}")

@@ -132,8 +132,9 @@ def train(
     )
     optimizer = make_optimizer(config.optimizer, schedule, config.momentum, config.weight_decay)
     optimizer.build(model.trainable_variables)
-    epoch_var = tf.Variable(0, dtype=tf.int64, trainable=False, name="epoch")
-    ckpt = tf.train.Checkpoint(model=model, optimizer=optimizer, epoch=epoch_var, rng=init.generator())
+    epoch_var = tf.Variable(0, dtype=tf.int64, trainable=False, name="epoch")  # completed epochs
+    batches_var = tf.Variable(0, dtype=tf.int64, trainable=False, name="batches")  # done in the current epoch
+    ckpt = tf.train.Checkpoint(model=model, optimizer=optimizer, epoch=epoch_var, batches=batches_var, rng=init.generator())
     manager = tf.train.CheckpointManager(ckpt, os.fspath(out / "checkpoints"), max_to_keep=3)
     history: list[dict[str, Any]] = []
     if resume:
@@ -141,7 +142,8 @@ def train(
         if (out / "history.csv").exists():
             history = pd.read_csv(out / "history.csv").to_dict("records")
         history = [h for h in history if h["epoch"] <= int(epoch_var.numpy())]
-        log(f"resuming {out} from epoch {int(epoch_var.numpy())}")
+        done = int(batches_var.numpy())
+        log(f"resuming {out} from epoch {int(epoch_var.numpy())}" + (f", batch {done} of epoch {int(epoch_var.numpy()) + 1}" if done else ""))
     write_json(out / "config.json", run_config)
 
     train_step = make_train_step(model, optimizer, config, input_shape)
@@ -153,25 +155,38 @@ def train(
     val = Mean()
 
     for epoch in range(int(epoch_var.numpy()), config.epochs):
+        skip = int(batches_var.numpy())  # > 0 only when resuming an interrupted epoch
         data = make_dataset(dataset, "train", spec, config.batch_size, True, config.seed, epoch, config.augment)
         meter = Mean()
-        bar = tqdm(total=steps, desc=f"epoch {epoch + 1}/{config.epochs}", disable=not progress, leave=False, file=sys.stderr)
+        bar = tqdm(total=steps, initial=skip, desc=f"epoch {epoch + 1}/{config.epochs}", disable=not progress,
+                   leave=False, file=sys.stderr)
+        iterations_at_start = int(optimizer.iterations.numpy()) - skip
         start = time.perf_counter()
-        for x, y in data:
-            loss, top1, top5 = train_step(x, y)
-            loss = float(loss)
-            if not math.isfinite(loss):
-                step = int(optimizer.iterations.numpy())
-                raise TrainingDiverged(
-                    f"loss became {loss} at step {step} (epoch {epoch + 1}); the last good checkpoint "
-                    f"(epoch {int(epoch_var.numpy())}) is kept in {out / 'checkpoints'}. "
-                    f"Try a lower learning rate, e.g. --lr {config.lr / 10:g}"
-                )
-            meter.update(loss, int(top1), int(top5), int(y.shape[0]))
-            bar.update(1)
-            if bar.n % 10 == 0 or bar.n == steps:
-                elapsed = time.perf_counter() - start
-                bar.set_postfix(loss=f"{meter.loss:.4f}", acc=f"{meter.accuracy:.4f}", img_s=f"{meter.n / elapsed:.0f}")
+        try:
+            for x, y in data.skip(skip):
+                loss, top1, top5 = train_step(x, y)
+                loss = float(loss)
+                if not math.isfinite(loss):
+                    step = int(optimizer.iterations.numpy())
+                    raise TrainingDiverged(
+                        f"loss became {loss} at step {step} (epoch {epoch + 1}); the last good checkpoint "
+                        f"(epoch {int(epoch_var.numpy())}) is kept in {out / 'checkpoints'}. "
+                        f"Try a lower learning rate, e.g. --lr {config.lr / 10:g}"
+                    )
+                meter.update(loss, int(top1), int(top5), int(y.shape[0]))
+                bar.update(1)
+                if bar.n % 10 == 0 or bar.n == steps:
+                    elapsed = time.perf_counter() - start
+                    bar.set_postfix(loss=f"{meter.loss:.4f}", acc=f"{meter.accuracy:.4f}", img_s=f"{meter.n / elapsed:.0f}")
+        except KeyboardInterrupt:
+            # Save mid-epoch: the optimiser's step count says exactly how many batches
+            # were applied (a step that finished as the signal arrived counts too).
+            bar.close()
+            batches_var.assign(int(optimizer.iterations.numpy()) - iterations_at_start)
+            manager.save(checkpoint_number=int(optimizer.iterations.numpy()))
+            log(f"interrupted in epoch {epoch + 1} after batch {int(batches_var.numpy())}; checkpoint saved in "
+                f"{out / 'checkpoints'}")
+            raise
         seconds = time.perf_counter() - start
         bar.close()
         train_seconds += seconds
@@ -188,7 +203,8 @@ def train(
             for k in ("loss", "accuracy", "val_loss", "val_accuracy", "lr"):
                 tf.summary.scalar(k, row[k])
         epoch_var.assign(epoch + 1)
-        manager.save(checkpoint_number=epoch + 1)
+        batches_var.assign(0)
+        manager.save(checkpoint_number=int(optimizer.iterations.numpy()))
         write_atomic(out / "history.csv", pd.DataFrame(history).to_csv(index=False))
         log(
             f"epoch {epoch + 1}/{config.epochs}  loss {meter.loss:.4f}  acc {meter.accuracy:.4f}  "

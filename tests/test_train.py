@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 
 import numpy as np
 import pandas as pd
@@ -136,3 +137,21 @@ def test_divergence_stops_with_step_and_keeps_checkpoint(digits, tmp_path):
         train(fresh_model(), digits, bad, tmp_path / "r", resume=True, **quiet)
     model, _, _ = load_run(tmp_path / "r")  # the epoch-1 checkpoint is intact
     assert all(np.all(np.isfinite(v.numpy())) for v in model.variables)
+
+
+def _rss_bytes() -> int:
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/statm"), reason="needs Linux /proc")
+def test_memory_does_not_grow_across_epochs(digits, tmp_path):
+    """Resident memory after epoch 5 is within 10% of after epoch 2 (nothing accumulates)."""
+    rss = {}
+
+    def record(line: str) -> None:
+        if line.startswith("epoch "):
+            rss[int(line.split()[1].split("/")[0])] = _rss_bytes()
+
+    train(fresh_model(), digits, TrainConfig(epochs=5, batch_size=64), tmp_path / "r", progress=False, log=record)
+    assert rss[5] <= 1.10 * rss[2], {k: v // 2**20 for k, v in rss.items()}

@@ -114,6 +114,14 @@ def test_user_errors_are_one_line_exit_2(capsys, argv, expected):
     assert expected in err and err.count("\n") == 1 and "Traceback" not in err
 
 
+@pytest.mark.parametrize("argv", [["train", "lenet5", "--optimizer", "lion"], ["train", "lenet5", "--epochs", "many"], ["frobnicate"], []])
+def test_usage_mistakes_are_one_line_exit_2(capsys, argv):
+    with pytest.raises(SystemExit) as e:
+        main(argv)
+    _, err = capsys.readouterr()
+    assert e.value.code == 2 and err.count("\n") == 1 and err.startswith("convnets")
+
+
 def test_corrupt_data_and_empty_run_and_bad_image(capsys, tmp_path, trained_run):
     write_corrupt_mnist(tmp_path / "data")
     code, _, err = run_cli(capsys, "train", "lenet5", "--dataset", "mnist", "--data-dir", str(tmp_path / "data"))

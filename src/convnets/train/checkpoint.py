@@ -60,6 +60,16 @@ def latest_checkpoint(run_dir: str | os.PathLike[str]) -> str | None:
     return tf.train.latest_checkpoint(os.fspath(Path(run_dir) / "checkpoints"))
 
 
+def restore(checkpoint: tf.train.Checkpoint, path: str, partial: bool = False) -> None:
+    """Restore ``path`` into ``checkpoint``; any unreadable or mismatched file is a ``ConvnetsError``."""
+    try:
+        status = checkpoint.restore(path)
+        (status.expect_partial() if partial else status).assert_existing_objects_matched()
+    except (AssertionError, tf.errors.OpError, ValueError, IndexError, KeyError) as e:
+        first = (str(e).splitlines() or [type(e).__name__])[0]
+        raise ConvnetsError(f"{path}: checkpoint is corrupt or from another model ({first})") from None
+
+
 def load_run(run_dir: str | os.PathLike[str]) -> tuple[Model, PreprocessSpec, dict[str, Any]]:
     """Rebuild a trained model from its run directory: (model, preprocessing, config)."""
     config = read_config(run_dir)
@@ -68,8 +78,5 @@ def load_run(run_dir: str | os.PathLike[str]) -> tuple[Model, PreprocessSpec, di
         raise ConvnetsError(f"{run_dir} has no checkpoint yet (checkpoints/ is empty)")
     m = config["model"]
     model = create_model(m["name"], num_classes=m["num_classes"], input_shape=m["input_shape"], **m["options"])
-    try:
-        tf.train.Checkpoint(model=model).restore(ckpt).expect_partial().assert_existing_objects_matched()
-    except (AssertionError, tf.errors.OpError, ValueError) as e:
-        raise ConvnetsError(f"{ckpt}: checkpoint does not match model {m['name']} ({str(e).splitlines()[0]})") from None
+    restore(tf.train.Checkpoint(model=model), ckpt, partial=True)
     return model, PreprocessSpec.from_dict(config["preprocess"]), config

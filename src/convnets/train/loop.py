@@ -27,7 +27,7 @@ from convnets.errors import ConfigError, ConvnetsError
 from convnets.layers import init
 from convnets.models import Model
 from convnets.optim import make_optimizer, make_schedule
-from convnets.train.checkpoint import latest_checkpoint, read_config, write_atomic, write_json
+from convnets.train.checkpoint import latest_checkpoint, read_config, restore, write_atomic, write_json
 from convnets.train.config import TrainConfig
 from convnets.train.losses import cross_entropy
 from convnets.train.metrics import Mean, topk_hits
@@ -138,7 +138,7 @@ def train(
     manager = tf.train.CheckpointManager(ckpt, os.fspath(out / "checkpoints"), max_to_keep=3)
     history: list[dict[str, Any]] = []
     if resume:
-        ckpt.restore(manager.latest_checkpoint).assert_existing_objects_matched()
+        restore(ckpt, manager.latest_checkpoint)
         if (out / "history.csv").exists():
             history = pd.read_csv(out / "history.csv").to_dict("records")
         history = [h for h in history if h["epoch"] <= int(epoch_var.numpy())]

@@ -273,3 +273,19 @@ def test_real_fashion_and_cifar_folder(data_dir):
     assert len(ds.train) == 60000 and ds.class_names[9] == "Ankle boot"
     cifar = data_dir / "cifar10-jpeg"
     assert sorted(os.listdir(cifar / "train")) == sorted(os.listdir(cifar / "test"))
+
+
+def test_folder_larger_than_memory_budget_streams_from_files(tmp_path, monkeypatch):
+    from convnets.data import datasets
+
+    rng = np.random.default_rng(1)
+    for c in ("a", "b"):
+        for i in range(6):
+            write_png(tmp_path / c / f"{i}.png", rng.integers(0, 255, (12, 12, 3), dtype=np.uint8))
+    (tmp_path / "b" / "bad.png").write_bytes(b"\x89PNG\r\n\x1a\n truncated")  # right magic, undecodable
+    monkeypatch.setattr(datasets, "MEMORY_BUDGET_BYTES", 100)  # far below the 12 images' 5 KiB
+    ds = load_dataset(f"folder:{tmp_path}")
+    assert ds.train.images is None and ds.train.files is not None
+    spec = PreprocessSpec.for_dataset(ds, (12, 12, 3))
+    seen = sum(len(y) for _, y in make_dataset(ds, "train", spec, 4, training=True))
+    assert seen == len(ds.train.files) - sum(f.endswith("bad.png") for f in ds.train.files)

@@ -123,6 +123,11 @@ def test_existing_run_and_mismatched_resume_refused(digits, tmp_path):
     other = convnets.create_model("lenet5")
     with pytest.raises(ConfigError, match="cannot resume.*model"):
         train(other, digits, cfg, tmp_path / "r", resume=True, **quiet)
+    import dataclasses
+
+    other_data = dataclasses.replace(digits, name="folder:/elsewhere")
+    with pytest.raises(ConfigError, match="cannot resume.*dataset"):
+        train(fresh_model(), other_data, cfg, tmp_path / "r", resume=True, **quiet)
     with pytest.raises(ConfigError, match="cannot resume.*optimizer"):
         train(fresh_model(), digits, TrainConfig(epochs=2, optimizer="sgd"), tmp_path / "r", resume=True, **quiet)
     with pytest.raises(ConfigError, match="no checkpoint"):

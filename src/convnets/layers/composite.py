@@ -30,7 +30,7 @@ class ConvBN(Block):
         use_bias: bool = False,
         depthwise: bool = False,
         bn_epsilon: float = 1e-5,
-        bn_momentum: float = 0.99,
+        bn_momentum: float = 0.9,
         w_init: str = "he_normal",
         conv_name: str = "conv",
         bn_name: str = "bn",

@@ -83,8 +83,10 @@ def make_divisible(v: float, divisor: int = 8) -> int:
     return new + divisor if new < 0.9 * v else new
 
 
-def _bn(eps: float, momentum: float) -> dict:
-    return dict(bn_epsilon=eps, bn_momentum=momentum)
+def _bn(eps: float) -> dict:
+    # Keras's epsilon, which changes the outputs; the momentum (Keras: 0.99 in v1,
+    # 0.999 in v2) only changes how fast the averages settle, so ours keeps 0.9.
+    return dict(bn_epsilon=eps)
 
 
 class DepthwiseSeparable(Block):
@@ -111,7 +113,7 @@ class MobileNetV1(Model):
         super().__init__(num_classes, input_shape, name=name)
         if alpha <= 0:
             raise ConfigError(f"alpha must be > 0, got {alpha}")
-        bn = _bn(1e-3, 0.99)  # Keras Applications' BatchNorm settings
+        bn = _bn(1e-3)  # Keras Applications' BatchNorm epsilon
         c = int(32 * alpha)
         self.conv1 = ConvBN(input_shape[2], c, 3, first_stride, "same", act="relu6", w_init="glorot_uniform",
                             name="conv1", **bn)
@@ -171,7 +173,7 @@ class MobileNetV2(Model):
         super().__init__(num_classes, input_shape, name=name)
         if alpha <= 0:
             raise ConfigError(f"alpha must be > 0, got {alpha}")
-        bn = _bn(1e-3, 0.999)  # Keras Applications' settings for v2
+        bn = _bn(1e-3)  # Keras Applications' BatchNorm epsilon for v2
         c = make_divisible(32 * alpha)
         self.conv1 = ConvBN(input_shape[2], c, 3, first_stride, "same", act="relu6", w_init="glorot_uniform",
                             name="Conv1", **bn)

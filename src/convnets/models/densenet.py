@@ -45,7 +45,7 @@ import tensorflow as tf
 from convnets.layers import AvgPool2D, BatchNorm, Conv2D, ConvBN, Dense, GlobalAvgPool, MaxPool2D
 from convnets.layers.base import Block, Shape
 from convnets.models.base import Model
-from convnets.models.registry import register
+from convnets.models.registry import register, register_variant
 
 PAPER = "Huang et al. 2016, Densely Connected Convolutional Networks"
 
@@ -150,10 +150,8 @@ def _imagenet(depth: int):
 
 _DOCS = {121: "7,978,856", 169: "14,149,480", 201: "20,013,928"}
 for _d, _count in _DOCS.items():
-    _b = _imagenet(_d)
-    _b.__name__ = f"densenet{_d}"
-    _b.__doc__ = f"DenseNet-{_d} (Table 1, k=32); {_count} params as Keras and torchvision."
-    register(f"densenet{_d}", family="densenet", input_shape=(224, 224, 3), num_classes=1000, paper=PAPER)(_b)
+    register_variant(f"densenet{_d}", _imagenet(_d), f"DenseNet-{_d} (Table 1, k=32); {_count} params as Keras and torchvision.",
+                     family="densenet", input_shape=(224, 224, 3), paper=PAPER)
 
 
 def _cifar_blocks(depth: int) -> tuple[int, int, int]:

@@ -62,6 +62,15 @@ def register(
     return wrap
 
 
+def register_variant(
+    name: str, builder: Callable[..., Model], doc: str, *, family: str, input_shape: tuple[int, int, int],
+    num_classes: int = 1000, paper: str = ""
+) -> None:
+    """Register one of a family's generated builders (e.g. each depth of Table 1) under ``name``."""
+    builder.__name__, builder.__doc__ = name, doc
+    register(name, family=family, input_shape=input_shape, num_classes=num_classes, paper=paper)(builder)
+
+
 def list_models(pattern: str = "*") -> list[str]:
     """Registered model names matching a shell-style ``pattern``, sorted."""
     return sorted(n for n in _REGISTRY if fnmatch.fnmatch(n, pattern))

@@ -48,7 +48,7 @@ import tensorflow as tf
 from convnets.layers import ConvBN, Dense, GlobalAvgPool, MaxPool2D
 from convnets.layers.base import Block, Layer, Shape
 from convnets.models.base import Model
-from convnets.models.registry import register
+from convnets.models.registry import register_variant
 
 PAPER = "He et al. 2015, Deep Residual Learning for Image Recognition"
 
@@ -246,12 +246,7 @@ _CIFAR_DOCS = {
 }
 
 for _d, _doc in _IMAGENET_DOCS.items():
-    _b = _imagenet(_d)
-    _b.__doc__ = _doc
-    _b.__name__ = f"resnet{_d}"
-    register(f"resnet{_d}", family="resnet", input_shape=(224, 224, 3), num_classes=1000, paper=PAPER)(_b)
+    register_variant(f"resnet{_d}", _imagenet(_d), _doc, family="resnet", input_shape=(224, 224, 3), paper=PAPER)
 for _d, _doc in _CIFAR_DOCS.items():
-    _b = _cifar(_d)
-    _b.__doc__ = _doc
-    _b.__name__ = f"resnet{_d}"
-    register(f"resnet{_d}", family="resnet", input_shape=(32, 32, 3), num_classes=10, paper=PAPER)(_b)
+    register_variant(f"resnet{_d}", _cifar(_d), _doc, family="resnet", input_shape=(32, 32, 3), num_classes=10,
+                     paper=PAPER)

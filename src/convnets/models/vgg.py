@@ -33,7 +33,7 @@ import tensorflow as tf
 from convnets.layers import BatchNorm, Conv2D, Dense, Dropout, Flatten, MaxPool2D
 from convnets.layers.base import Layer, Shape
 from convnets.models.base import Model
-from convnets.models.registry import register
+from convnets.models.registry import register, register_variant
 
 PAPER = "Simonyan & Zisserman 2014, Very Deep Convolutional Networks for Large-Scale Image Recognition"
 
@@ -114,12 +114,12 @@ _COUNTS = {11: (132_863_336, 132_868_840), 13: (133_047_848, 133_053_736),
            16: (138_357_544, 138_365_992), 19: (143_667_240, 143_678_248)}
 for _depth, (_plain, _bn) in _COUNTS.items():
     for _use_bn, _count in ((False, _plain), (True, _bn)):
-        _name = f"vgg{_depth}{'_bn' if _use_bn else ''}"
-        _b = _builder(_depth, _use_bn)
-        _b.__name__ = _name
-        _b.__doc__ = (f"VGG-{_depth} (configuration {DEPTH_TO_CONFIG[_depth]}){' with BatchNorm' if _use_bn else ''}; "
-                      f"{_count:,} trainable params.")
-        register(_name, family="vgg", input_shape=(224, 224, 3), num_classes=1000, paper=PAPER)(_b)
+        register_variant(
+            f"vgg{_depth}{'_bn' if _use_bn else ''}", _builder(_depth, _use_bn),
+            f"VGG-{_depth} (configuration {DEPTH_TO_CONFIG[_depth]}){' with BatchNorm' if _use_bn else ''}; "
+            f"{_count:,} trainable params.",
+            family="vgg", input_shape=(224, 224, 3), paper=PAPER,
+        )
 
 
 @register("vgg_mini", family="vgg", input_shape=(32, 32, 3), num_classes=10, paper=PAPER)

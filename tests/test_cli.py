@@ -87,6 +87,17 @@ def test_train_evaluate_predict_export(trained_run, capsys, tmp_path):
     assert probs.argmax(1).tolist() == predicted
 
 
+def test_plot_writes_pictures(trained_run, capsys):
+    import matplotlib.image as mpimg
+
+    code, out, _ = run_cli(capsys, "plot", str(trained_run))
+    assert code == 0
+    for name, min_size in (("curves.png", (300, 800)), ("confusion.png", (400, 400)), ("mistakes.png", (200, 500))):
+        img = mpimg.imread(trained_run / name)
+        assert img.shape[0] >= min_size[0] and img.shape[1] >= min_size[1], name
+        assert img[..., :3].std() > 0.05, f"{name} is blank"
+
+
 def write_corrupt_mnist(root: Path) -> None:
     d = root / "mnist"
     d.mkdir(parents=True)

@@ -21,6 +21,7 @@ EPILOG = """examples:
   convnets train lenet5 --dataset mnist --data-dir ../shared/data --out runs/lenet5-mnist
   convnets evaluate runs/lenet5-mnist
   convnets predict runs/lenet5-mnist digit.png --top-k 3
+  convnets plot runs/lenet5-mnist
   convnets export runs/lenet5-mnist --out exported/lenet5
 
 data sets: digits (bundled, offline), mnist, fashion_mnist, cifar10, cifar100,
@@ -123,6 +124,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("images", nargs="+")
     p.add_argument("--top-k", type=int, default=3)
     p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("plot", help="training curves, confusion matrix and mistakes as PNG files in the run directory")
+    p.add_argument("run_dir")
+    p.add_argument("--data-dir")
 
     p = sub.add_parser("export", help="export a trained run as a SavedModel")
     p.add_argument("run_dir")
@@ -238,6 +243,13 @@ def cmd_predict(args: argparse.Namespace) -> None:
         print(r["image"] + ": " + ", ".join(f"{t['class']} {t['probability']:.3f}" for t in r["top"]))
 
 
+def cmd_plot(args: argparse.Namespace) -> None:
+    from convnets.viz import plot_run
+
+    for path in plot_run(args.run_dir, args.data_dir):
+        print(f"wrote {path}")
+
+
 def cmd_export(args: argparse.Namespace) -> None:
     from convnets.export import export_savedmodel
 
@@ -245,7 +257,7 @@ def cmd_export(args: argparse.Namespace) -> None:
 
 
 COMMANDS = {"list": cmd_list, "summary": cmd_summary, "train": cmd_train, "evaluate": cmd_evaluate,
-            "predict": cmd_predict, "export": cmd_export}
+            "predict": cmd_predict, "plot": cmd_plot, "export": cmd_export}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -38,9 +38,10 @@ class TrainingDiverged(ConvnetsError):
 
 
 def _split_outputs(out: Any) -> tuple[tf.Tensor, list[tf.Tensor]]:
-    """Models with auxiliary heads (GoogLeNet) return (logits, [aux...]) in training."""
-    if isinstance(out, (tuple, list)):
-        return out[0], list(out[1:]) if not isinstance(out[1], (tuple, list)) else list(out[1])
+    """Models with auxiliary heads (GoogLeNet) return (logits, [aux, ...]) in training."""
+    if isinstance(out, tuple):
+        logits, aux = out
+        return logits, list(aux)
     return out, []
 
 

@@ -197,17 +197,8 @@ CIFAR_SOURCES = {
 def load_cifar_dataset(name: str, data_dir: str | None = None, allow_download: bool = True) -> Dataset:
     src = CIFAR_SOURCES[name]
     roots = data_roots(data_dir)
-    found = None
-    for root in roots:
-        for f in src["folders"]:
-            for d in (root / f / src["subdir"], root / f):
-                if all((d / b).is_file() for b in src["train"] + src["test"]):
-                    found = d
-                    break
-            if found:
-                break
-        if found:
-            break
+    candidates = (d for root in roots for f in src["folders"] for d in (root / f / src["subdir"], root / f))
+    found = next((d for d in candidates if all((d / b).is_file() for b in src["train"] + src["test"])), None)
     if found is None:
         err = None
         if allow_download:

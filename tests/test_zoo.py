@@ -123,7 +123,11 @@ def test_small_models_gradients_and_tf_function(name):
     missing = [v.name for v, g in zip(m.trainable_variables, grads) if g is None]
     assert not missing
     assert all(np.all(np.isfinite(g.numpy())) for g in grads)
-    np.testing.assert_allclose(tf.function(lambda t: m(t))(x).numpy(), m(x).numpy(), rtol=1e-5, atol=1e-4)
+    eager = m(x).numpy()
+    # Untrained deep nets in inference mode give logits in the thousands: float32
+    # rounding is relative to that scale.
+    np.testing.assert_allclose(tf.function(lambda t: m(t))(x).numpy(), eager, rtol=1e-5,
+                               atol=1e-5 * np.abs(eager).max() + 1e-5)
 
 
 def _batch(shape, n=16, seed=0):

@@ -208,8 +208,13 @@ def cmd_train(args: argparse.Namespace) -> None:
     try:
         metrics = train(model, dataset, config, out, resume=args.resume, progress=not args.quiet, data_dir=args.data_dir)
     except KeyboardInterrupt:
-        print(f"stopped; continue with: convnets train {args.model} --dataset {args.dataset} --out {out} --resume",
-              file=sys.stderr)
+        from convnets.train.checkpoint import latest_checkpoint
+
+        if latest_checkpoint(out):
+            print(f"stopped; continue with: convnets train {args.model} --dataset {args.dataset} --out {out} --resume",
+                  file=sys.stderr)
+        else:
+            print("stopped before training began; nothing to resume", file=sys.stderr)
         raise SystemExit(130) from None
     print(f"test accuracy {metrics['test_accuracy']:.4f} after {metrics['epochs']} epochs, "
           f"{metrics['train_seconds']:.1f}s training ({metrics['images_per_second']:.0f} img/s); wrote {out}")

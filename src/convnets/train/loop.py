@@ -155,15 +155,19 @@ def train(
     images_seen = sum(h.get("images", 0) for h in history)
     val = Mean()
 
-    for epoch in range(int(epoch_var.numpy()), config.epochs):
-        skip = int(batches_var.numpy())  # > 0 only when resuming an interrupted epoch
-        data = make_dataset(dataset, "train", spec, config.batch_size, True, config.seed, epoch, config.augment)
-        meter = Mean()
-        bar = tqdm(total=steps, initial=skip, desc=f"epoch {epoch + 1}/{config.epochs}", disable=not progress,
-                   leave=False, file=sys.stderr)
-        iterations_at_start = int(optimizer.iterations.numpy()) - skip
-        start = time.perf_counter()
-        try:
+    # Batches of the current epoch are counted from the optimiser's step counter, so
+    # a checkpoint taken on Ctrl-C says exactly how many were applied, wherever the
+    # signal lands (even during tracing, or a step that finished as it arrived).
+    iterations_at_epoch_start = int(optimizer.iterations.numpy()) - int(batches_var.numpy())
+    bar = None
+    try:
+        for epoch in range(int(epoch_var.numpy()), config.epochs):
+            skip = int(batches_var.numpy())  # > 0 only when resuming an interrupted epoch
+            data = make_dataset(dataset, "train", spec, config.batch_size, True, config.seed, epoch, config.augment)
+            meter = Mean()
+            bar = tqdm(total=steps, initial=skip, desc=f"epoch {epoch + 1}/{config.epochs}", disable=not progress,
+                       leave=False, file=sys.stderr)
+            start = time.perf_counter()
             for x, y in data.skip(skip):
                 loss, top1, top5 = train_step(x, y)
                 loss = float(loss)
@@ -179,38 +183,38 @@ def train(
                 if bar.n % 10 == 0 or bar.n == steps:
                     elapsed = time.perf_counter() - start
                     bar.set_postfix(loss=f"{meter.loss:.4f}", acc=f"{meter.accuracy:.4f}", img_s=f"{meter.n / elapsed:.0f}")
-        except KeyboardInterrupt:
-            # Save mid-epoch: the optimiser's step count says exactly how many batches
-            # were applied (a step that finished as the signal arrived counts too).
+            seconds = time.perf_counter() - start
             bar.close()
-            batches_var.assign(int(optimizer.iterations.numpy()) - iterations_at_start)
+            train_seconds += seconds
+            images_seen += meter.n
+            val, _, _ = evaluate_dataset(model, test_data, logits_of)
+            lr_now = float(optimizer.learning_rate.numpy())
+            row = {
+                "epoch": epoch + 1, "loss": meter.loss, "accuracy": meter.accuracy, "top5": meter.top5_accuracy,
+                "val_loss": val.loss, "val_accuracy": val.accuracy, "val_top5": val.top5_accuracy,
+                "lr": lr_now, "train_seconds": seconds, "images": meter.n,
+            }
+            history.append(row)
+            with writer.as_default(step=epoch + 1):
+                for k in ("loss", "accuracy", "val_loss", "val_accuracy", "lr"):
+                    tf.summary.scalar(k, row[k])
+            iterations_at_epoch_start = int(optimizer.iterations.numpy())
+            epoch_var.assign(epoch + 1)
+            batches_var.assign(0)
             manager.save(checkpoint_number=int(optimizer.iterations.numpy()))
-            log(f"interrupted in epoch {epoch + 1} after batch {int(batches_var.numpy())}; checkpoint saved in "
-                f"{out / 'checkpoints'}")
-            raise
-        seconds = time.perf_counter() - start
-        bar.close()
-        train_seconds += seconds
-        images_seen += meter.n
-        val, _, _ = evaluate_dataset(model, test_data, logits_of)
-        lr_now = float(optimizer.learning_rate.numpy())
-        row = {
-            "epoch": epoch + 1, "loss": meter.loss, "accuracy": meter.accuracy, "top5": meter.top5_accuracy,
-            "val_loss": val.loss, "val_accuracy": val.accuracy, "val_top5": val.top5_accuracy,
-            "lr": lr_now, "train_seconds": seconds, "images": meter.n,
-        }
-        history.append(row)
-        with writer.as_default(step=epoch + 1):
-            for k in ("loss", "accuracy", "val_loss", "val_accuracy", "lr"):
-                tf.summary.scalar(k, row[k])
-        epoch_var.assign(epoch + 1)
-        batches_var.assign(0)
+            write_atomic(out / "history.csv", pd.DataFrame(history).to_csv(index=False))
+            log(
+                f"epoch {epoch + 1}/{config.epochs}  loss {meter.loss:.4f}  acc {meter.accuracy:.4f}  "
+                f"val_loss {val.loss:.4f}  val_acc {val.accuracy:.4f}  {meter.n / seconds:.0f} img/s  {seconds:.1f}s"
+            )
+    except KeyboardInterrupt:
+        if bar is not None:
+            bar.close()
+        batches_var.assign(int(optimizer.iterations.numpy()) - iterations_at_epoch_start)
         manager.save(checkpoint_number=int(optimizer.iterations.numpy()))
-        write_atomic(out / "history.csv", pd.DataFrame(history).to_csv(index=False))
-        log(
-            f"epoch {epoch + 1}/{config.epochs}  loss {meter.loss:.4f}  acc {meter.accuracy:.4f}  "
-            f"val_loss {val.loss:.4f}  val_acc {val.accuracy:.4f}  {meter.n / seconds:.0f} img/s  {seconds:.1f}s"
-        )
+        log(f"interrupted in epoch {int(epoch_var.numpy()) + 1} after batch {int(batches_var.numpy())}; checkpoint "
+            f"saved in {out / 'checkpoints'}")
+        raise
     writer.flush()
     if val.n == 0:  # resumed a finished run: evaluate once for the metrics file
         val, _, _ = evaluate_dataset(model, test_data, logits_of)

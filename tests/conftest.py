@@ -47,3 +47,14 @@ def _seed():
     tf.config.experimental.enable_op_determinism()
     tf.random.set_seed(0)
     init.set_seed(0)
+
+
+@pytest.fixture(scope="session")
+def trained_run(tmp_path_factory) -> Path:
+    """LeNet-5 trained for 3 epochs on the bundled digits (~90% test accuracy): shared
+    by the CLI, export and visualisation tests. Treat it as read-only."""
+    from convnets.cli import main
+
+    out = tmp_path_factory.mktemp("run") / "lenet5"
+    assert main(["train", "lenet5", "--epochs", "3", "--out", str(out), "--quiet"]) == 0
+    return out

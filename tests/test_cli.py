@@ -50,13 +50,6 @@ def test_summary_json(capsys):
     assert code == 0 and "32x32x3" in out
 
 
-@pytest.fixture(scope="module")
-def trained_run(tmp_path_factory):
-    out = tmp_path_factory.mktemp("run") / "lenet5"
-    assert main(["train", "lenet5", "--epochs", "3", "--out", str(out), "--quiet"]) == 0
-    return out
-
-
 def test_train_evaluate_predict_export(trained_run, capsys, tmp_path):
     metrics = json.loads((trained_run / "metrics.json").read_text())
     assert metrics["dataset"] == "digits" and metrics["epochs"] == 3 and metrics["test_accuracy"] > 0.8

@@ -22,7 +22,12 @@ EPILOG = """examples:
   convnets evaluate runs/lenet5-mnist
   convnets predict runs/lenet5-mnist digit.png --top-k 3
   convnets plot runs/lenet5-mnist
+  convnets filters runs/lenet5-mnist
+  convnets features runs/lenet5-mnist digit.png --layer C3
+  convnets gradcam runs/lenet5-mnist digit.png
   convnets export runs/lenet5-mnist --out exported/lenet5
+  convnets export runs/lenet5-mnist --format tflite --quantize int8 --out lenet5.tflite
+  convnets convert-keras mobilenet_v2 --out runs/mobilenet_v2-imagenet
 
 data sets: digits (bundled, offline), mnist, fashion_mnist, cifar10, cifar100,
 folder:PATH. Files are looked for under --data-dir, $CONVNETS_DATA_DIR,
@@ -129,9 +134,40 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("run_dir")
     p.add_argument("--data-dir")
 
-    p = sub.add_parser("export", help="export a trained run as a SavedModel")
+    p = sub.add_parser("filters", help="a convolution's kernels as a PNG (default: the first layer's)")
     p.add_argument("run_dir")
-    p.add_argument("--out", required=True, help="SavedModel directory to write")
+    p.add_argument("--layer", help="convolution name as in 'convnets summary' (default: the first)")
+    p.add_argument("--out", help="PNG to write (default: RUN_DIR/filters-LAYER.png)")
+
+    p = sub.add_parser("features", help="the feature maps of an image at a layer, as a PNG")
+    p.add_argument("run_dir")
+    p.add_argument("image")
+    p.add_argument("--layer", help="layer name as in 'convnets summary' (default: the first convolution)")
+    p.add_argument("--out", help="PNG to write (default: RUN_DIR/features-IMAGE-LAYER.png)")
+
+    p = sub.add_parser("gradcam", help="Grad-CAM heat map: where the evidence for a class is in an image")
+    p.add_argument("run_dir")
+    p.add_argument("image")
+    p.add_argument("--class", dest="class_name", help="class name or index (default: the predicted class)")
+    p.add_argument("--layer", help="layer name (default: the last one with a spatial grid)")
+    p.add_argument("--out", help="PNG to write (default: RUN_DIR/gradcam-IMAGE.png)")
+
+    p = sub.add_parser("export", help="export a trained run as a SavedModel or TFLite file")
+    p.add_argument("run_dir")
+    p.add_argument("--out", required=True, help="SavedModel directory or .tflite file to write")
+    p.add_argument("--format", choices=["savedmodel", "tflite"], default="savedmodel")
+    p.add_argument("--quantize", choices=["none", "int8"], default="none",
+                   help="tflite: int8 post-training quantisation, calibrated on training images")
+    p.add_argument("--data-dir", help="data root, for int8 calibration and the accuracy check")
+    p.add_argument("--no-check", action="store_true", help="tflite: skip the test-set comparison with the original")
+
+    p = sub.add_parser("convert-keras", help="port a Keras Applications model (ImageNet weights if reachable) to a run directory")
+    p.add_argument("model", help="vgg16, vgg19, resnet50/101/152, densenet121/169/201, mobilenet_v1, mobilenet_v2")
+    p.add_argument("--out", required=True, help="run directory to write")
+    p.add_argument("--weights", choices=["auto", "imagenet", "none"], default="auto",
+                   help="auto: ImageNet if it can be downloaded, else random (default)")
+    p.add_argument("--alpha", type=float, default=1.0, help="MobileNet width multiplier")
+    p.add_argument("--size", type=int, default=224, help="input resolution")
     return parser
 
 
@@ -255,14 +291,55 @@ def cmd_plot(args: argparse.Namespace) -> None:
         print(f"wrote {path}")
 
 
-def cmd_export(args: argparse.Namespace) -> None:
-    from convnets.export import export_savedmodel
+def cmd_filters(args: argparse.Namespace) -> None:
+    from convnets.viz.inside import filters_for_run
 
-    print(f"wrote SavedModel {export_savedmodel(args.run_dir, args.out)}")
+    print(f"wrote {filters_for_run(args.run_dir, args.layer, args.out)}")
+
+
+def cmd_features(args: argparse.Namespace) -> None:
+    from convnets.viz.inside import features_for_run
+
+    print(f"wrote {features_for_run(args.run_dir, args.image, args.layer, args.out)}")
+
+
+def cmd_gradcam(args: argparse.Namespace) -> None:
+    from convnets.viz.inside import gradcam_for_run
+
+    path, label, prob = gradcam_for_run(args.run_dir, args.image, args.class_name, args.layer, args.out)
+    print(f"wrote {path} (class {label}, probability {prob:.3f})")
+
+
+def cmd_export(args: argparse.Namespace) -> None:
+    from convnets.export import compare_tflite, export_savedmodel, export_tflite
+
+    if args.format == "savedmodel":
+        if args.quantize != "none":
+            from convnets.errors import ConfigError
+
+            raise ConfigError("--quantize applies to --format tflite")
+        print(f"wrote SavedModel {export_savedmodel(args.run_dir, args.out)}")
+        return
+    path = export_tflite(args.run_dir, args.out, args.quantize, args.data_dir)
+    print(f"wrote {path} ({path.stat().st_size:,} bytes)")
+    if not args.no_check:
+        r = compare_tflite(args.run_dir, path, args.data_dir)
+        print(f"test set ({r['images']:,} images): original top-1 {r['original_accuracy']:.4f}, "
+              f"tflite top-1 {r['tflite_accuracy']:.4f}, same prediction on {r['top1_agreement']:.2%}")
+
+
+def cmd_convert_keras(args: argparse.Namespace) -> None:
+    from convnets.keras_port import convert_keras
+
+    r = convert_keras(args.model, args.out, args.weights, args.alpha, args.size,
+                      log=lambda s: print(s, file=sys.stderr))
+    print(f"wrote {r['out']}: {r['model']} from keras.applications.{r['keras']} with {r['weights']} weights "
+          f"({r['trainable_params']:,} params)")
 
 
 COMMANDS = {"list": cmd_list, "summary": cmd_summary, "train": cmd_train, "evaluate": cmd_evaluate,
-            "predict": cmd_predict, "plot": cmd_plot, "export": cmd_export}
+            "predict": cmd_predict, "plot": cmd_plot, "filters": cmd_filters, "features": cmd_features,
+            "gradcam": cmd_gradcam, "export": cmd_export, "convert-keras": cmd_convert_keras}
 
 
 def main(argv: list[str] | None = None) -> int:

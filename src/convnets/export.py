@@ -1,16 +1,30 @@
-"""Export a trained run as a SavedModel whose serving signature takes images
-(pixel values 0..255, any size) and returns class probabilities."""
+"""Export a trained run for deployment.
+
+- SavedModel: a serving signature that takes images (pixel values 0..255, any
+  size) and returns class probabilities and classes.
+- TFLite: the same computation at the data set's native image size, optionally
+  with int8 post-training quantisation calibrated on training images.
+
+Preprocessing is inside both, so a deployed model takes raw pixels.
+"""
 
 from __future__ import annotations
 
 import os
+import warnings
 from pathlib import Path
+from typing import Any, Iterator
 
+import numpy as np
 import tensorflow as tf
 
 from convnets.data.pipeline import PreprocessSpec, preprocess
+from convnets.errors import ConfigError, ConvnetsError
 from convnets.models import Model
 from convnets.train.checkpoint import load_run
+
+FORMATS = ("savedmodel", "tflite")
+QUANTIZATIONS = ("none", "int8")
 
 
 class Serving(tf.Module):
@@ -23,10 +37,14 @@ class Serving(tf.Module):
         self.serve = tf.function(
             self._serve, input_signature=[tf.TensorSpec((None, None, None, c), tf.float32, name="images")]
         )
+        # TFLite wants static spatial sizes: the data set's native (H, W, C).
+        self.serve_native = tf.function(
+            self._serve, input_signature=[tf.TensorSpec((None, *spec.image_shape), tf.float32, name="images")]
+        )
 
     def _serve(self, images: tf.Tensor) -> dict[str, tf.Tensor]:
         h, w, _ = self.spec.image_shape
-        x = tf.image.resize(images, (h, w))  # a no-op for images already at the native size
+        x = images if images.shape[1:3] == (h, w) else tf.image.resize(images, (h, w))
         probs = tf.nn.softmax(tf.cast(self.model(preprocess(x, self.spec), training=False), tf.float32))
         return {"probabilities": probs, "classes": tf.argmax(probs, axis=-1)}
 
@@ -38,3 +56,95 @@ def export_savedmodel(run_dir: str | os.PathLike[str], out: str | os.PathLike[st
     out = Path(out)
     tf.saved_model.save(module, os.fspath(out), signatures={"serving_default": module.serve})
     return out
+
+
+def _representative(run_config: dict[str, Any], spec: PreprocessSpec, data_dir: str | None,
+                    n: int = 200) -> Iterator[list[np.ndarray]]:
+    """Training images (raw pixels, as the TFLite model takes them) to calibrate int8 ranges."""
+    from convnets.data.datasets import load_dataset
+    from convnets.data.pipeline import raw_batches
+
+    ds = load_dataset(run_config["dataset"], data_dir or run_config.get("data_dir"))
+    seen = 0
+    for images, _ in raw_batches(ds, "train", spec, 1):
+        yield [images.astype(np.float32)]
+        seen += 1
+        if seen >= n:
+            return
+
+
+def export_tflite(run_dir: str | os.PathLike[str], out: str | os.PathLike[str], quantize: str = "none",
+                  data_dir: str | None = None) -> Path:
+    """Write the run as a ``.tflite`` flatbuffer (input: native-size images 0..255; outputs
+    probabilities and classes). ``quantize="int8"``: weights and activations in int8,
+    calibrated on 200 training images (float input/output kept, so callers do not change)."""
+    if quantize not in QUANTIZATIONS:
+        raise ConfigError(f"unknown quantization {quantize!r}; expected one of {', '.join(QUANTIZATIONS)}")
+    model, spec, config = load_run(run_dir)
+    module = Serving(model, spec)
+    fn = module.serve_native.get_concrete_function()
+    converter = tf.lite.TFLiteConverter.from_concrete_functions([fn], module)
+    if quantize == "int8":
+        converter.optimizations = [tf.lite.Optimize.DEFAULT]
+        converter.representative_dataset = lambda: _representative(config, spec, data_dir)
+    try:
+        flatbuffer = converter.convert()
+    except Exception as e:  # the converter raises many types; report its first line
+        raise ConvnetsError(f"TFLite conversion of {run_dir} failed: {str(e).splitlines()[0]}") from None
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_bytes(flatbuffer)
+    return out
+
+
+class TFLiteClassifier:
+    """Runs a ``.tflite`` file from ``export_tflite`` on batches of raw images."""
+
+    def __init__(self, path: str | os.PathLike[str]):
+        if not Path(path).is_file():
+            raise ConvnetsError(f"TFLite model {path} does not exist")
+        try:
+            with warnings.catch_warnings():  # "use ai_edge_litert": the same interpreter, one more dependency
+                warnings.simplefilter("ignore")
+                self.interpreter = tf.lite.Interpreter(model_path=os.fspath(path))
+        except ValueError as e:
+            raise ConvnetsError(f"{path}: not a TFLite model ({str(e).splitlines()[0]})") from None
+        self.input = self.interpreter.get_input_details()[0]
+        self.outputs = {d["name"]: d for d in self.interpreter.get_output_details()}
+        self.batch = None
+
+    def probabilities(self, images: np.ndarray) -> np.ndarray:
+        """(N, H, W, C) pixels 0..255 -> (N, classes) probabilities."""
+        if self.batch != len(images):
+            self.interpreter.resize_tensor_input(self.input["index"], [len(images), *images.shape[1:]])
+            self.interpreter.allocate_tensors()
+            self.outputs = {d["name"]: d for d in self.interpreter.get_output_details()}
+            self.batch = len(images)
+        self.interpreter.set_tensor(self.input["index"], images.astype(np.float32))
+        self.interpreter.invoke()
+        probs = next(d for name, d in self.outputs.items() if "probabilities" in name or len(d["shape"]) == 2)
+        return self.interpreter.get_tensor(probs["index"])
+
+
+def compare_tflite(run_dir: str | os.PathLike[str], tflite_path: str | os.PathLike[str],
+                   data_dir: str | None = None, limit: int | None = None, batch_size: int = 100) -> dict[str, Any]:
+    """Test-set top-1 of the TFLite file beside the original model's, and how often they agree."""
+    from convnets.data.datasets import load_dataset
+    from convnets.data.pipeline import raw_batches
+
+    model, spec, config = load_run(run_dir)
+    ds = load_dataset(config["dataset"], data_dir or config.get("data_dir"))
+    lite = TFLiteClassifier(tflite_path)
+    original = tf.function(lambda x: model(preprocess(x, spec), training=False))
+    n = agree = right_lite = right_orig = 0
+    for images, labels in raw_batches(ds, "test", spec, batch_size):
+        p_lite = lite.probabilities(images).argmax(1)
+        p_orig = original(tf.constant(images, tf.float32)).numpy().argmax(1)
+        n += len(labels)
+        agree += int((p_lite == p_orig).sum())
+        right_lite += int((p_lite == labels).sum())
+        right_orig += int((p_orig == labels).sum())
+        if limit and n >= limit:
+            break
+    return {"images": n, "tflite_accuracy": right_lite / n, "original_accuracy": right_orig / n,
+            "top1_agreement": agree / n, "tflite_bytes": Path(tflite_path).stat().st_size}

@@ -8,7 +8,8 @@ MobileNet (any alpha) and MobileNetV2 (any alpha), with or without the top.
 Weights are matched by layer name (ours are the papers' names, translated to
 Keras's by one small function per family) and every tensor's shape is checked,
 so a mismatch is an error naming the layer, never a silent misload. Keras is
-imported only by the caller: this module only reads ``model.layers``.
+imported only by the caller (``from_keras`` only reads ``model.layers``) and by
+``convert_keras``, behind ``convnets convert-keras`` (Keras ships with TensorFlow).
 """
 
 from __future__ import annotations
@@ -129,3 +130,81 @@ def from_keras(keras_model: Any) -> Model:
     if missing:
         raise ConfigError(f"Keras layers with weights left unused: {', '.join(missing[:5])}")
     return model
+
+
+# Our name -> (keras.applications constructor, its preprocessing mode). The modes are
+# keras.applications.imagenet_utils.preprocess_input's: "caffe" (BGR, ImageNet means
+# subtracted, 0..255 scale), "torch" (ImageNet mean/std on 0..1), "tf" (-1..1).
+KERAS_APPLICATIONS = {
+    "vgg16": ("VGG16", "caffe"), "vgg19": ("VGG19", "caffe"),
+    "resnet50": ("ResNet50", "caffe"), "resnet101": ("ResNet101", "caffe"), "resnet152": ("ResNet152", "caffe"),
+    "densenet121": ("DenseNet121", "torch"), "densenet169": ("DenseNet169", "torch"),
+    "densenet201": ("DenseNet201", "torch"),
+    "mobilenet_v1": ("MobileNet", "tf"), "mobilenet_v2": ("MobileNetV2", "tf"),
+}
+_MODES = {
+    "caffe": dict(mean=(103.939 / 255, 116.779 / 255, 123.68 / 255), std=(1 / 255,) * 3, channel_order="bgr"),
+    "torch": dict(mean=(0.485, 0.456, 0.406), std=(0.229, 0.224, 0.225)),
+    "tf": dict(mean=(0.5, 0.5, 0.5), std=(0.5, 0.5, 0.5)),
+}
+
+
+def imagenet_class_names() -> list[str]:
+    """The 1000 ImageNet classes in the standard index order (as Keras and torchvision use)."""
+    from importlib.resources import files
+
+    return files("convnets.data").joinpath("imagenet_classes.txt").read_text().splitlines()
+
+
+def convert_keras(name: str, out: str, weights: str = "auto", alpha: float = 1.0, size: int = 224,
+                  log: Callable[[str], None] = print) -> dict[str, Any]:
+    """Build ``keras.applications.<name>``, port it with ``from_keras`` and save a run directory
+    that ``predict``, ``features``, ``gradcam``, ``export`` and ``evaluate`` accept.
+
+    ``weights``: "imagenet" (download through Keras; needs the internet), "none" (random
+    initialisation: for testing the plumbing), or "auto" (ImageNet if it can be fetched,
+    otherwise random with a warning; $CONVNETS_NO_DOWNLOAD=1 means random).
+    """
+    import os
+    from pathlib import Path
+
+    import tensorflow as tf
+
+    from convnets.data.pipeline import PreprocessSpec
+    from convnets.train.checkpoint import latest_checkpoint, write_json
+
+    if name not in KERAS_APPLICATIONS:
+        raise ConfigError(f"convert-keras supports {', '.join(KERAS_APPLICATIONS)}; not {name!r}")
+    if weights not in ("auto", "imagenet", "none"):
+        raise ConfigError(f"--weights must be auto, imagenet or none, not {weights!r}")
+    if latest_checkpoint(out):
+        raise ConfigError(f"{out} already holds a run; choose another --out")
+    import keras
+
+    constructor, mode = KERAS_APPLICATIONS[name]
+    kwargs: dict[str, Any] = {"input_shape": (size, size, 3)}
+    if name.startswith("mobilenet"):
+        kwargs["alpha"] = alpha
+    want = "none" if weights == "auto" and os.environ.get("CONVNETS_NO_DOWNLOAD") else weights
+    source = "random"
+    if want in ("auto", "imagenet"):
+        try:
+            keras_model = getattr(keras.applications, constructor)(weights="imagenet", **kwargs)
+            source = "imagenet"
+        except Exception as e:  # no network, no weights for this alpha/size, ...
+            if want == "imagenet":
+                raise ConfigError(f"could not get ImageNet weights for {constructor}: {str(e).splitlines()[0]}") from None
+            log(f"warning: ImageNet weights unavailable ({str(e).splitlines()[0][:100]}); using random weights")
+    if source == "random":
+        keras_model = getattr(keras.applications, constructor)(weights=None, **kwargs)
+    model = from_keras(keras_model)
+    spec = PreprocessSpec(image_shape=(size, size, 3), input_shape=(size, size, 3), **_MODES[mode])
+    path = Path(out)
+    write_json(path / "config.json", {
+        "model": model.config, "dataset": "imagenet", "data_source": f"keras.applications.{constructor}",
+        "weights": source, "data_dir": None, "class_names": imagenet_class_names(),
+        "preprocess": spec.to_dict(), "train": None,
+    })
+    tf.train.CheckpointManager(tf.train.Checkpoint(model=model), os.fspath(path / "checkpoints"), 1).save()
+    return {"out": os.fspath(path), "model": name, "keras": constructor, "weights": source,
+            "trainable_params": model.trainable_params}

@@ -8,8 +8,10 @@ pixels 0..255 -> 0..1 -> fit to the model's (H, W) -> per-channel normalisation
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 
+import numpy as np
 import tensorflow as tf
 
 from convnets.data import folder
@@ -28,6 +30,7 @@ class PreprocessSpec:
     mean: tuple[float, ...]
     std: tuple[float, ...]
     pad_to_fit: bool = False
+    channel_order: str = "rgb"  # "bgr": weights trained on Caffe's BGR order (Keras's VGG and ResNet)
 
     @classmethod
     def for_dataset(cls, ds: Dataset, input_shape: tuple[int, int, int]) -> "PreprocessSpec":
@@ -53,6 +56,8 @@ def preprocess(images: tf.Tensor, spec: PreprocessSpec) -> tf.Tensor:
             x = tf.pad(x, [[0, 0], [top, dst_h - src_h - top], [left, dst_w - src_w - left], [0, 0]])
         else:
             x = tf.image.resize(x, (dst_h, dst_w), antialias=dst_h < src_h)
+    if spec.channel_order == "bgr":
+        x = x[..., ::-1]
     x = (x - tf.constant(spec.mean, tf.float32)) / tf.constant(spec.std, tf.float32)
     src_c = x.shape[-1]
     if src_c != dst_c:
@@ -102,6 +107,27 @@ def make_dataset(
     """
     if augmentation not in AUGMENTATIONS:
         raise ConfigError(f"unknown augmentation {augmentation!r}; expected one of {', '.join(AUGMENTATIONS)}")
+    data = _pixel_batches(ds, split, batch_size, training, seed, epoch)
+    if training and augmentation != "none":
+        data = data.enumerate().map(
+            lambda i, b: (augment(preprocess(b[0], spec), augmentation, tf.stack([tf.cast(seed, tf.int64) * 1000 + epoch, i])), b[1]),
+            num_parallel_calls=tf.data.AUTOTUNE,
+            deterministic=True,
+        )
+    else:
+        data = data.map(lambda x, y: (preprocess(x, spec), y), num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+    return data.prefetch(tf.data.AUTOTUNE)
+
+
+def raw_batches(ds: Dataset, split: str, spec: PreprocessSpec, batch_size: int) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """(pixels 0..255 at the native shape, labels) as NumPy batches, in file order:
+    what a deployed model (SavedModel, TFLite) is fed."""
+    del spec  # the native shape is the data set's; kept for symmetry with make_dataset
+    return _pixel_batches(ds, split, batch_size).as_numpy_iterator()
+
+
+def _pixel_batches(ds: Dataset, split: str, batch_size: int, training: bool = False, seed: int = 0,
+                   epoch: int = 0) -> tf.data.Dataset:
     part: Split = getattr(ds, split)
     if part.images is not None:
         data = tf.data.Dataset.from_tensor_slices((part.images, part.labels))
@@ -116,13 +142,4 @@ def make_dataset(
             num_parallel_calls=tf.data.AUTOTUNE,
             deterministic=True,
         ).ignore_errors()
-    data = data.batch(batch_size)
-    if training and augmentation != "none":
-        data = data.enumerate().map(
-            lambda i, b: (augment(preprocess(b[0], spec), augmentation, tf.stack([tf.cast(seed, tf.int64) * 1000 + epoch, i])), b[1]),
-            num_parallel_calls=tf.data.AUTOTUNE,
-            deterministic=True,
-        )
-    else:
-        data = data.map(lambda x, y: (preprocess(x, spec), y), num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
-    return data.prefetch(tf.data.AUTOTUNE)
+    return data.batch(batch_size)

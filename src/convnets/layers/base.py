@@ -97,9 +97,10 @@ class _Recorder:
 
     active: "_Recorder | None" = None
 
-    def __init__(self) -> None:
+    def __init__(self, keep_outputs: bool = False) -> None:
         self.stack: list[str] = []
         self.rows: list[dict[str, Any]] = []
+        self.keep_outputs = keep_outputs  # feature maps and Grad-CAM need the tensors
 
     def enter(self, layer: Layer) -> None:
         self.stack.append(layer.name)
@@ -108,6 +109,11 @@ class _Recorder:
         path = "/".join(self.stack[1:]) or layer.name  # drop the model's own name
         self.stack.pop()
         if isinstance(layer, Block):
+            # Blocks (a residual unit, a dense block) are listed only when outputs are
+            # kept: their output is what a learner wants to look at; the model is not.
+            if self.keep_outputs and self.stack and len(y.shape) > 1:
+                self.rows.append({"name": path, "type": type(layer).__name__, "block": True,
+                                  "output_shape": [int(d) for d in y.shape[1:]], "layer": layer, "output": y})
             return
         in_shape = tuple(int(d) for d in x.shape[1:])
         self.rows.append(
@@ -121,6 +127,8 @@ class _Recorder:
                 "layer": layer,
             }
         )
+        if self.keep_outputs:
+            self.rows[-1]["output"] = y
 
     def __enter__(self) -> "_Recorder":
         _Recorder.active = self
@@ -136,5 +144,13 @@ def record_layers(model: Layer, input_shape: Shape) -> list[dict[str, Any]]:
     with _Recorder() as rec:
         model(x, training=False)
     return rec.rows
+
+
+def layer_outputs(model: Layer, x: tf.Tensor, training: bool = False) -> tuple[Any, list[dict[str, Any]]]:
+    """Run ``model`` eagerly on ``x``; return its output and a row per leaf layer,
+    each with the layer's ``output`` tensor (under a ``GradientTape``, differentiable)."""
+    with _Recorder(keep_outputs=True) as rec:
+        y = model(x, training=training)
+    return y, rec.rows
 
 

@@ -200,3 +200,19 @@ def test_googlenet_aux_heads_only_in_training():
     logits, aux = m(x, training=True)
     assert logits.shape == (2, 10) and len(aux) == 2 and aux[0].shape == (2, 10)
     assert m(x, training=False).shape == (2, 10)
+
+
+def test_plain_cifar_net_has_the_same_layers_without_shortcuts():
+    """Fig. 6's plain-20: same parameters as ResNet-20 (option A shortcuts are free),
+    but the output does not depend on the shortcut path."""
+    from convnets.errors import ConfigError
+
+    plain = convnets.create_model("resnet20", shortcut="none")
+    res = convnets.create_model("resnet20")
+    assert plain.trainable_params == res.trainable_params == 269_722
+    for a, b in zip(plain.trainable_variables, res.trainable_variables):
+        a.assign(b)
+    x = tf.random.stateless_normal((2, 32, 32, 3), seed=(0, 1))
+    assert float(tf.reduce_max(tf.abs(plain(x) - res(x)))) > 1e-3
+    with pytest.raises(ConfigError, match="shortcut must be"):
+        convnets.create_model("resnet20", shortcut="C")

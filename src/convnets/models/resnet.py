@@ -45,6 +45,7 @@ from __future__ import annotations
 
 import tensorflow as tf
 
+from convnets.errors import ConfigError
 from convnets.layers import ConvBN, Dense, GlobalAvgPool, MaxPool2D
 from convnets.layers.base import Block, Layer, Shape
 from convnets.models.base import Model
@@ -95,8 +96,11 @@ class BasicBlock(Block):
         kw = dict(use_bias=conv_bias, bn_epsilon=bn_epsilon)
         self.conv1 = ConvBN(in_channels, width, 3, stride, padding=1, name="conv1", **kw)
         self.conv2 = ConvBN(width, out, 3, 1, padding=1, act=None, name="conv2", **kw)
+        if shortcut not in ("A", "B", "none"):
+            raise ConfigError(f"shortcut must be 'A', 'B' or 'none' (a plain net), got {shortcut!r}")
+        self.residual = shortcut != "none"
         self.shortcut: Layer | None = None
-        if stride != 1 or in_channels != out:
+        if self.residual and (stride != 1 or in_channels != out):
             self.shortcut = (
                 ZeroPadShortcut(in_channels, out, stride)
                 if shortcut == "A"
@@ -105,8 +109,10 @@ class BasicBlock(Block):
         self.out_channels = out
 
     def forward(self, x: tf.Tensor, training: bool = False) -> tf.Tensor:
-        identity = x if self.shortcut is None else self.shortcut(x, training=training)
         y = self.conv2(self.conv1(x, training=training), training=training)
+        if not self.residual:  # the "plain" baseline of Sec. 4.1 / Fig. 6
+            return tf.nn.relu(y)
+        identity = x if self.shortcut is None else self.shortcut(x, training=training)
         return tf.nn.relu(y + identity)
 
     def output_shape(self, input_shape: Shape) -> Shape:
@@ -187,7 +193,10 @@ class ResNet(Model):
 
 
 class CifarResNet(Model):
-    """The 6n+2-layer CIFAR-10 ResNets of Sec. 4.2 (option A shortcuts)."""
+    """The 6n+2-layer CIFAR-10 ResNets of Sec. 4.2 (option A shortcuts).
+
+    ``shortcut="none"`` gives the paper's plain counterpart (same layers, no
+    shortcuts; Fig. 6 left), for seeing the degradation problem."""
 
     def __init__(self, depth: int, num_classes: int = 10, input_shape: Shape = (32, 32, 3), shortcut: str = "A",
                  width: int = 16):

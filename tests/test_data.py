@@ -289,3 +289,14 @@ def test_folder_larger_than_memory_budget_streams_from_files(tmp_path, monkeypat
     spec = PreprocessSpec.for_dataset(ds, (12, 12, 3))
     seen = sum(len(y) for _, y in make_dataset(ds, "train", spec, 4, training=True))
     assert seen == len(ds.train.files) - sum(f.endswith("bad.png") for f in ds.train.files)
+
+
+def test_subset_is_a_reproducible_sample():
+    from convnets.data import load_dataset
+
+    ds = load_dataset("digits")
+    a, b = ds.subset(100, 50, seed=1), ds.subset(100, 50, seed=1)
+    assert len(a.train) == 100 and len(a.test) == 50 and a.train.images.shape[1:] == ds.image_shape
+    np.testing.assert_array_equal(a.train.labels, b.train.labels)
+    assert len(set(a.train.labels.tolist())) == 10  # a random sample, not the first 100
+    assert ds.subset(None, None).train is ds.train

@@ -17,7 +17,7 @@ downloaded into the cache from the canonical source and checked by SHA-256.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -59,6 +59,21 @@ class Dataset:
     @property
     def num_classes(self) -> int:
         return len(self.class_names)
+
+    def subset(self, train: int | None = None, test: int | None = None, seed: int = 0) -> "Dataset":
+        """A random ``train``/``test``-image sample of each split (for quick experiments and
+        notebooks); the same seed gives the same sample."""
+        rng = np.random.default_rng(seed)
+
+        def take(split: Split, n: int | None) -> Split:
+            if n is None or n >= len(split):
+                return split
+            idx = np.sort(rng.choice(len(split), n, replace=False))
+            return Split(split.labels[idx], None if split.images is None else split.images[idx],
+                         None if split.files is None else [split.files[i] for i in idx])
+
+        return replace(self, train=take(self.train, train), test=take(self.test, test),
+                       notes=[*self.notes, f"subset: {train} train / {test} test images, seed {seed}"])
 
 
 def cache_root() -> Path:

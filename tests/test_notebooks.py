@@ -1,0 +1,39 @@
+"""The learning notebooks run top to bottom (quick settings: small subsets, one
+epoch), in a scratch copy, with the real data folder. Needs ../shared/data."""
+
+from __future__ import annotations
+
+import importlib.util
+import shutil
+from pathlib import Path
+
+import nbformat
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+
+
+@pytest.fixture(scope="module")
+def script():
+    spec = importlib.util.spec_from_file_location("notebooks_script", ROOT / "scripts" / "notebooks.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_committed_notebooks_are_the_generated_ones(script, tmp_path, monkeypatch):
+    assert [p.name for p in NOTEBOOKS] == list(script.NOTEBOOKS)
+    for path in NOTEBOOKS:
+        nb = nbformat.read(path, as_version=4)
+        expected = script.NOTEBOOKS[path.name]()
+        assert [c.source for c in nb.cells] == [c.source for c in expected], f"{path.name} is stale: run scripts/notebooks.py"
+        assert all(not c.get("outputs") for c in nb.cells if c.cell_type == "code"), f"{path.name} has outputs"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_notebook_runs(script, path, data_dir, tmp_path, monkeypatch):
+    monkeypatch.setenv("CONVNETS_DATA_DIR", str(data_dir))
+    copy = tmp_path / path.name
+    shutil.copy(path, copy)
+    script.run(copy, quick=True, timeout=600)

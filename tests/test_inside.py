@@ -125,7 +125,7 @@ def test_gradcam_finds_the_patch_that_decides_the_class():
     step = make_train_step(model, opt, TrainConfig(), (24, 24, 1))
     for _ in range(150):
         x, y, _ = patch_images(64, rng)
-        step(tf.constant(x), tf.constant(y, tf.int64))
+        step(tf.constant(x), tf.constant(y, tf.int64))  # (loss, top-1, top-5, images)
     x, y, where = patch_images(200, np.random.default_rng(1))
     accuracy = float((model(x).numpy().argmax(1) == y).mean())
     assert accuracy > 0.97

@@ -114,6 +114,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--augment", choices=["none", "flip", "crop", "crop_flip"])
     p.add_argument("--seed", type=int, help="seed for weights, data order and dropout (default 0)")
     p.add_argument("--xla", action="store_true", default=None, help="compile steps with XLA (jit_compile)")
+    p.add_argument("--precision", choices=["float32", "mixed_float16", "mixed_bfloat16"],
+                   help="compute dtype; variables stay float32 (mixed_float16 adds loss scaling)")
+    p.add_argument("--strategy", choices=["default", "mirrored", "multiworker"],
+                   help="tf.distribute: mirrored = all local GPUs, multiworker = the machines in $TF_CONFIG")
     p.add_argument("--out", help="run directory (default: runs/MODEL-DATASET)")
     p.add_argument("--resume", action="store_true", help="continue the run in --out from its last checkpoint")
     p.add_argument("--no-download", action="store_true", help="never download data files")
@@ -217,6 +221,7 @@ def cmd_train(args: argparse.Namespace) -> None:
     from convnets.models import model_info
     from convnets.recipes import recipe_for
     from convnets.train import train
+    from convnets.train.distribute import make_strategy, scope
 
     model_info(args.model)  # fail fast on an unknown name, before loading data
     steps = None
@@ -229,11 +234,13 @@ def cmd_train(args: argparse.Namespace) -> None:
         epochs=args.epochs, batch_size=args.batch_size, optimizer=args.optimizer, lr=args.lr,
         momentum=args.momentum, weight_decay=args.weight_decay, schedule=args.schedule, step_epochs=steps,
         warmup_epochs=args.warmup_epochs, label_smoothing=args.label_smoothing, augment=args.augment,
-        seed=args.seed, jit_compile=args.xla,
+        seed=args.seed, jit_compile=args.xla, precision=args.precision, strategy=args.strategy,
     )
     dataset = load_dataset(args.dataset, args.data_dir, allow_download=not args.no_download)
-    init.set_seed(config.seed)
-    model = _build_model(args, num_classes=dataset.num_classes)
+    strategy = make_strategy(config.strategy)
+    with scope(strategy):
+        init.set_seed(config.seed)
+        model = _build_model(args, num_classes=dataset.num_classes)
     out = args.out or os.path.join("runs", f"{args.model}-{dataset.name.split(':')[0]}")
     print(f"training {args.model} ({model.trainable_params:,} params) on {dataset.name} "
           f"({len(dataset.train):,} train / {len(dataset.test):,} test images) -> {out}", file=sys.stderr)
@@ -242,7 +249,8 @@ def cmd_train(args: argparse.Namespace) -> None:
 
     signal.signal(signal.SIGTERM, stop)
     try:
-        metrics = train(model, dataset, config, out, resume=args.resume, progress=not args.quiet, data_dir=args.data_dir)
+        metrics = train(model, dataset, config, out, resume=args.resume, progress=not args.quiet, data_dir=args.data_dir,
+                        strategy=strategy)
     except KeyboardInterrupt:
         from convnets.train.checkpoint import latest_checkpoint
 

@@ -8,6 +8,10 @@ from typing import Any
 from convnets.errors import ConfigError
 
 
+PRECISIONS = ("float32", "mixed_float16", "mixed_bfloat16")
+STRATEGIES = ("default", "mirrored", "multiworker")
+
+
 @dataclass
 class TrainConfig:
     epochs: int = 10
@@ -25,6 +29,8 @@ class TrainConfig:
     aux_weight: float = 0.3  # GoogLeNet's auxiliary classifiers (Szegedy et al. 2014, Sec. 5)
     seed: int = 0
     jit_compile: bool = False  # XLA; off by default since compile time dominates short CPU runs
+    precision: str = "float32"  # float32 | mixed_float16 | mixed_bfloat16 (variables stay float32)
+    strategy: str = "default"  # default (one device) | mirrored (all local GPUs) | multiworker (TF_CONFIG)
 
     def __post_init__(self) -> None:
         if self.epochs < 1:
@@ -33,6 +39,10 @@ class TrainConfig:
             raise ConfigError(f"batch size must be >= 1, got {self.batch_size}")
         if self.lr <= 0:
             raise ConfigError(f"learning rate must be > 0, got {self.lr}")
+        if self.precision not in PRECISIONS:
+            raise ConfigError(f"precision must be one of {', '.join(PRECISIONS)}, got {self.precision!r}")
+        if self.strategy not in STRATEGIES:
+            raise ConfigError(f"strategy must be one of {', '.join(STRATEGIES)}, got {self.strategy!r}")
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

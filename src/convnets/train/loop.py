@@ -29,8 +29,10 @@ from convnets.models import Model
 from convnets.optim import make_optimizer, make_schedule
 from convnets.train.checkpoint import latest_checkpoint, read_config, restore, write_atomic, write_json
 from convnets.train.config import TrainConfig
+from convnets.train.distribute import is_chief, is_distributed, scope, worker_task
 from convnets.train.losses import cross_entropy
 from convnets.train.metrics import Mean, topk_hits
+from convnets.train.precision import DynamicLossScale, compute_dtype
 
 
 class TrainingDiverged(ConvnetsError):
@@ -45,19 +47,61 @@ def _split_outputs(out: Any) -> tuple[tf.Tensor, list[tf.Tensor]]:
     return out, []
 
 
-def make_train_step(model: Model, optimizer: Any, config: TrainConfig, input_shape: tuple[int, ...]) -> Callable:
-    spec = (tf.TensorSpec((None, *input_shape), tf.float32), tf.TensorSpec((None,), tf.int64))
+def make_train_step(model: Model, optimizer: Any, config: TrainConfig, input_shape: tuple[int, ...],
+                    strategy: tf.distribute.Strategy | None = None,
+                    loss_scale: DynamicLossScale | None = None) -> Callable:
+    """The compiled training step: ``step(x, y) -> (mean loss, top-1 hits, top-5 hits, images)``.
 
-    @tf.function(input_signature=spec, jit_compile=config.jit_compile or None)
-    def train_step(x: tf.Tensor, y: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor, tf.Tensor]:
+    Under a ``tf.distribute`` strategy, ``x`` and ``y`` come from a distributed
+    dataset; each replica runs the same step on its share and the gradients are
+    averaged (all-reduced) before the update.
+    """
+    dtype = compute_dtype(config.precision)
+    distributed = is_distributed(strategy)
+
+    def replica_step(x: tf.Tensor, y: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor]:
         variables = model.trainable_variables
         with tf.GradientTape() as tape:
-            logits, aux = _split_outputs(model(x, training=True))
+            logits, aux = _split_outputs(model(tf.cast(x, dtype), training=True))
             loss = cross_entropy(y, logits, config.label_smoothing)
             total = loss + sum(config.aux_weight * cross_entropy(y, a, config.label_smoothing) for a in aux)
+            if loss_scale is not None:
+                total = loss_scale.scaled(total)
         grads = tape.gradient(total, variables)
-        optimizer.apply(grads, variables)
-        return loss, topk_hits(y, logits, 1), topk_hits(y, logits, 5)
+        if distributed:
+            have = [i for i, g in enumerate(grads) if g is not None]
+            reduced = tf.distribute.get_replica_context().all_reduce(tf.distribute.ReduceOp.MEAN, [grads[i] for i in have])
+            grads = [None] * len(grads)
+            for i, g in zip(have, reduced):
+                grads[i] = g
+        if loss_scale is None:
+            optimizer.apply(grads, variables)
+        else:
+            grads, finite = loss_scale.unscale(grads)
+
+            def skip() -> tf.Tensor:  # overflow: no update, but the step counts (schedule, resume)
+                optimizer.iterations.assign_add(1)
+                return tf.constant(False)
+
+            def update() -> tf.Tensor:
+                optimizer.apply(grads, variables)
+                return tf.constant(True)
+
+            tf.cond(finite, update, skip)
+        return loss, topk_hits(y, logits, 1), topk_hits(y, logits, 5), tf.shape(y, out_type=tf.int64)[0]
+
+    if not distributed:
+        spec = (tf.TensorSpec((None, *input_shape), tf.float32), tf.TensorSpec((None,), tf.int64))
+        return tf.function(replica_step, input_signature=spec, jit_compile=config.jit_compile or None)
+
+    per_replica = tf.function(replica_step, jit_compile=True) if config.jit_compile else replica_step
+
+    @tf.function
+    def train_step(x: Any, y: Any) -> tuple[tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor]:
+        loss, top1, top5, n = strategy.run(per_replica, args=(x, y))
+        mean, total = tf.distribute.ReduceOp.MEAN, tf.distribute.ReduceOp.SUM
+        return (strategy.reduce(mean, loss, axis=None), strategy.reduce(total, top1, axis=None),
+                strategy.reduce(total, top5, axis=None), strategy.reduce(total, n, axis=None))
 
     return train_step
 
@@ -109,9 +153,23 @@ def train(
     progress: bool = True,
     data_dir: str | None = None,
     log: Callable[[str], None] = lambda s: print(s, file=sys.stderr),
+    strategy: tf.distribute.Strategy | None = None,
 ) -> dict[str, Any]:
-    """Train ``model`` on ``dataset`` and write a run directory; return the final metrics."""
+    """Train ``model`` on ``dataset`` and write a run directory; return the final metrics.
+
+    With a ``tf.distribute`` strategy, build the model inside
+    ``convnets.train.distribute.scope(strategy)``. Under MultiWorkerMirroredStrategy
+    only the chief writes ``out_dir``; the other workers write to a hidden
+    ``.worker-N`` folder in it (every worker must save checkpoints).
+    """
     out = Path(out_dir)
+    distributed = is_distributed(strategy)
+    if distributed:
+        if not all(isinstance(v, tf.distribute.DistributedValues) for v in model.trainable_variables[:1]):
+            raise ConfigError("with a distribution strategy, create the model inside "
+                              "convnets.train.distribute.scope(strategy)")
+        if not is_chief():
+            out = out / f".worker-{worker_task()[1]}"
     input_shape = model.input_shape
     spec = PreprocessSpec.for_dataset(dataset, input_shape)
     if model.num_classes < dataset.num_classes:
@@ -131,11 +189,16 @@ def train(
     schedule = make_schedule(
         config.schedule, config.lr, steps * config.epochs, steps, config.step_epochs, config.lr_factor, config.warmup_epochs
     )
-    optimizer = make_optimizer(config.optimizer, schedule, config.momentum, config.weight_decay)
-    optimizer.build(model.trainable_variables)
-    epoch_var = tf.Variable(0, dtype=tf.int64, trainable=False, name="epoch")  # completed epochs
-    batches_var = tf.Variable(0, dtype=tf.int64, trainable=False, name="batches")  # done in the current epoch
-    ckpt = tf.train.Checkpoint(model=model, optimizer=optimizer, epoch=epoch_var, batches=batches_var, rng=init.generator())
+    with scope(strategy):
+        optimizer = make_optimizer(config.optimizer, schedule, config.momentum, config.weight_decay)
+        optimizer.build(model.trainable_variables)
+        epoch_var = tf.Variable(0, dtype=tf.int64, trainable=False, name="epoch")  # completed epochs
+        batches_var = tf.Variable(0, dtype=tf.int64, trainable=False, name="batches")  # done in the current epoch
+        loss_scale = DynamicLossScale() if config.precision == "mixed_float16" else None
+    parts = dict(model=model, optimizer=optimizer, epoch=epoch_var, batches=batches_var, rng=init.generator())
+    if loss_scale is not None:
+        parts["loss_scale"] = loss_scale
+    ckpt = tf.train.Checkpoint(**parts)
     manager = tf.train.CheckpointManager(ckpt, os.fspath(out / "checkpoints"), max_to_keep=3)
     history: list[dict[str, Any]] = []
     if resume:
@@ -147,7 +210,7 @@ def train(
         log(f"resuming {out} from epoch {int(epoch_var.numpy())}" + (f", batch {done} of epoch {int(epoch_var.numpy()) + 1}" if done else ""))
     write_json(out / "config.json", run_config)
 
-    train_step = make_train_step(model, optimizer, config, input_shape)
+    train_step = make_train_step(model, optimizer, config, input_shape, strategy, loss_scale)
     logits_of = make_eval_step(model, input_shape, config.jit_compile)
     test_data = make_dataset(dataset, "test", spec, config.batch_size)
     writer = tf.summary.create_file_writer(os.fspath(out / "logs"))
@@ -168,8 +231,11 @@ def train(
             bar = tqdm(total=steps, initial=skip, desc=f"epoch {epoch + 1}/{config.epochs}", disable=not progress,
                        leave=False, file=sys.stderr)
             start = time.perf_counter()
-            for x, y in data.skip(skip):
-                loss, top1, top5 = train_step(x, y)
+            batches = data.skip(skip)
+            if distributed:
+                batches = strategy.experimental_distribute_dataset(batches)
+            for x, y in batches:
+                loss, top1, top5, n = train_step(x, y)
                 loss = float(loss)
                 if not math.isfinite(loss):
                     step = int(optimizer.iterations.numpy())
@@ -178,7 +244,7 @@ def train(
                         f"(epoch {int(epoch_var.numpy())}) is kept in {out / 'checkpoints'}. "
                         f"Try a lower learning rate, e.g. --lr {config.lr / 10:g}"
                     )
-                meter.update(loss, int(top1), int(top5), int(y.shape[0]))
+                meter.update(loss, int(top1), int(top5), int(n))
                 bar.update(1)
                 if bar.n % 10 == 0 or bar.n == steps:
                     elapsed = time.perf_counter() - start

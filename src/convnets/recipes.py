@@ -22,7 +22,7 @@ RECIPES: dict[str, dict[str, Any]] = {
     # minis run at 90-300 img/s on 2 cores, so they get 8 epochs (~30 min) rather than 12.
     "vgg_mini": dict(epochs=12, batch_size=128, optimizer="adam", lr=2e-3, schedule="cosine", augment="flip"),
     "alexnet_mini": dict(epochs=12, batch_size=128, optimizer="adam", lr=1e-3, schedule="cosine", augment="flip"),
-    "nin_mini": dict(epochs=10, batch_size=128, optimizer="adam", lr=2e-3, schedule="cosine", augment="flip"),
+    "nin_mini": dict(epochs=12, batch_size=128, optimizer="adam", lr=2e-3, schedule="cosine", augment="flip"),
     "googlenet_mini": dict(epochs=8, batch_size=128, optimizer="adam", lr=2e-3, schedule="cosine", augment="flip"),
     "densenet_mini": dict(epochs=8, batch_size=128, optimizer="adam", lr=2e-3, schedule="cosine", augment="flip"),
     "mobilenet_v1_mini": dict(epochs=8, batch_size=128, optimizer="adam", lr=2e-3, schedule="cosine", augment="flip"),

@@ -20,8 +20,11 @@ reports no parameter count (10.41% CIFAR-10 error without augmentation, 8.81% wi
 Deviations from the paper: the released net pads pools Caffe-style (ceil);
 "same" pooling here gives the same 16x16 and 8x8 maps.
 
-``nin_mini`` keeps a quarter of every width (48/40/24, 48/48/48, 48/48/classes) for
-CPU training: 63,770 parameters, 16.7 M MACs.
+``nin_mini`` keeps a third of the spatial convolutions' widths and a quarter to a
+third of the 1x1s (64/48/32, 64/64/64, 64/64/classes) for CPU training: 110,874
+parameters, 27.5 M MACs at 32x32, and dropout 0.25 instead of 0.5. (A first mini
+with a quarter of every width and the paper's dropout 0.5, 63,770 parameters,
+underfitted Fashion-MNIST: 89.3% training and 89.8% test accuracy after 10 epochs.)
 """
 
 from __future__ import annotations
@@ -37,7 +40,7 @@ PAPER = "Lin et al. 2013, Network In Network"
 
 # (conv filters, kernel, 1x1 filters, 1x1 filters) per mlpconv layer; None = num_classes.
 CIFAR_CONFIG = ((192, 5, 160, 96), (192, 5, 192, 192), (192, 3, 192, None))
-MINI_CONFIG = ((48, 5, 40, 24), (48, 5, 48, 48), (48, 3, 48, None))
+MINI_CONFIG = ((64, 5, 48, 32), (64, 5, 64, 64), (64, 3, 64, None))
 
 
 class MLPConv(Block):
@@ -90,6 +93,6 @@ def nin(*, num_classes: int = 10, input_shape: Shape = (32, 32, 3), dropout: flo
 
 
 @register("nin_mini", family="nin", input_shape=(32, 32, 3), num_classes=10, paper=PAPER)
-def nin_mini(*, num_classes: int = 10, input_shape: Shape = (32, 32, 3), dropout: float = 0.5) -> Model:
-    """Network in Network mini: every width quartered; for 32x32 images."""
+def nin_mini(*, num_classes: int = 10, input_shape: Shape = (32, 32, 3), dropout: float = 0.25) -> Model:
+    """Network in Network mini: a third of the spatial filters, a quarter to a third of the 1x1s; for 32x32."""
     return NiN(MINI_CONFIG, num_classes, input_shape, dropout, name="nin_mini")

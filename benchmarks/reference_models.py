@@ -1,0 +1,209 @@
+"""The benchmark's models written twice more: with Keras layers and in PyTorch.
+
+Each builder reproduces one convnets model layer for layer (same widths,
+kernels, strides, BatchNorm, dropout), so the three frameworks do the same
+arithmetic; ``throughput.py`` checks that the parameter counts agree.
+Benchmark-only code: the library never imports Keras layers or PyTorch.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from convnets.models.mobilenet import V1_MINI_TABLE
+from convnets.models.vgg import CONFIGS
+
+VGG_MINI = CONFIGS["mini"]
+CIFAR_RESNET20 = (3, (16, 32, 64))  # blocks per stage, widths (He et al. Sec. 4.2)
+
+
+# --- Keras ----------------------------------------------------------------------------------
+
+def keras_model(name: str, input_shape: tuple[int, int, int], num_classes: int) -> Any:
+    import keras
+    from keras import layers as L
+
+    inp = keras.Input(input_shape)
+    x = inp
+    if name == "lenet5_modern":
+        x = L.MaxPooling2D(2)(L.Conv2D(6, 5, padding="same", activation="relu")(x))
+        x = L.MaxPooling2D(2)(L.Conv2D(16, 5, activation="relu")(x))
+        x = L.Dense(84, activation="relu")(L.Dense(120, activation="relu")(L.Flatten()(x)))
+        out = L.Dense(num_classes)(x)
+    elif name == "vgg_mini":
+        for v in VGG_MINI:
+            if v == "M":
+                x = L.MaxPooling2D(2)(x)
+            else:
+                x = L.ReLU()(L.BatchNormalization(epsilon=1e-5, momentum=0.9)(L.Conv2D(v, 3, padding="same")(x)))
+        x = L.Flatten()(x)
+        for _ in range(2):
+            x = L.Dropout(0.5)(L.Dense(128, activation="relu")(x))
+        out = L.Dense(num_classes)(x)
+    elif name == "resnet20":
+        import tensorflow as tf
+
+        def bn_relu(t, relu=True):
+            t = L.BatchNormalization(epsilon=1e-5, momentum=0.9)(t)
+            return L.ReLU()(t) if relu else t
+
+        x = bn_relu(L.Conv2D(16, 3, padding="same", use_bias=False)(x))
+        channels = 16
+        n, widths = CIFAR_RESNET20
+        for stage, w in enumerate(widths):
+            for i in range(n):
+                stride = 2 if i == 0 and stage > 0 else 1
+                y = bn_relu(L.Conv2D(w, 3, stride, padding="same", use_bias=False)(x))
+                y = bn_relu(L.Conv2D(w, 3, padding="same", use_bias=False)(y), relu=False)
+                if stride != 1 or channels != w:  # option A: subsample, zero-pad channels
+                    extra = w - channels
+                    x = L.Lambda(lambda t, s=stride, e=extra: tf.pad(
+                        t[:, ::s, ::s, :], [[0, 0], [0, 0], [0, 0], [e // 2, e - e // 2]]))(x)
+                x = L.ReLU()(L.Add()([x, y]))
+                channels = w
+        out = L.Dense(num_classes)(L.GlobalAveragePooling2D()(x))
+    elif name == "mobilenet_v1_mini":
+        def bn_relu6(t):
+            return L.ReLU(6.0)(L.BatchNormalization(epsilon=1e-3, momentum=0.9)(t))
+
+        alpha = 0.5
+        x = bn_relu6(L.Conv2D(int(32 * alpha), 3, padding="same", use_bias=False)(x))
+        for filters, stride in V1_MINI_TABLE:
+            x = bn_relu6(L.DepthwiseConv2D(3, stride, padding="same", use_bias=False)(x))
+            x = bn_relu6(L.Conv2D(int(filters * alpha), 1, use_bias=False)(x))
+        x = L.Dropout(1e-3)(L.GlobalAveragePooling2D()(x))
+        out = L.Dense(num_classes)(x)
+    elif name == "resnet50":
+        return keras.applications.ResNet50(weights=None, input_shape=input_shape, classes=num_classes,
+                                           classifier_activation=None)
+    else:
+        raise ValueError(f"no Keras reference for {name}")
+    return keras.Model(inp, out, name=name)
+
+
+# --- PyTorch --------------------------------------------------------------------------------
+
+def torch_model(name: str, input_shape: tuple[int, int, int], num_classes: int) -> Any:
+    import torch
+    from torch import nn
+
+    h, w, c = input_shape
+
+    def flat_size(features: nn.Module) -> int:
+        with torch.no_grad():
+            return int(features(torch.zeros(1, c, h, w)).numel())
+
+    if name == "lenet5_modern":
+        features = nn.Sequential(nn.Conv2d(c, 6, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),
+                                 nn.Conv2d(6, 16, 5), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten())
+        return nn.Sequential(features, nn.Linear(flat_size(features), 120), nn.ReLU(), nn.Linear(120, 84), nn.ReLU(),
+                             nn.Linear(84, num_classes))
+    if name == "vgg_mini":
+        layers: list[nn.Module] = []
+        ch = c
+        for v in VGG_MINI:
+            if v == "M":
+                layers.append(nn.MaxPool2d(2))
+            else:
+                layers += [nn.Conv2d(ch, v, 3, padding=1), nn.BatchNorm2d(v, eps=1e-5, momentum=0.1), nn.ReLU()]
+                ch = v
+        features = nn.Sequential(*layers, nn.Flatten())
+        return nn.Sequential(features, nn.Linear(flat_size(features), 128), nn.ReLU(), nn.Dropout(0.5),
+                             nn.Linear(128, 128), nn.ReLU(), nn.Dropout(0.5), nn.Linear(128, num_classes))
+    if name == "resnet20":
+        return _TorchCifarResNet(c, num_classes)
+    if name == "mobilenet_v1_mini":
+        alpha = 0.5
+
+        def conv_bn(cin: int, cout: int, k: int, stride: int, groups: int = 1) -> list[nn.Module]:
+            return [nn.Conv2d(cin, cout, k, stride, padding=k // 2, groups=groups, bias=False),
+                    nn.BatchNorm2d(cout, eps=1e-3, momentum=0.1), nn.ReLU6()]
+
+        ch = int(32 * alpha)
+        layers = conv_bn(c, ch, 3, 1)
+        for filters, stride in V1_MINI_TABLE:
+            out = int(filters * alpha)
+            layers += conv_bn(ch, ch, 3, stride, groups=ch) + conv_bn(ch, out, 1, 1)
+            ch = out
+        return nn.Sequential(*layers, nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Dropout(1e-3), nn.Linear(ch, num_classes))
+    if name == "resnet50":
+        return _TorchResNet50(c, num_classes)
+    raise ValueError(f"no PyTorch reference for {name}")
+
+
+def _torch_classes():  # defined lazily so importing this module does not need torch
+    import torch
+    from torch import nn
+
+    class BasicA(nn.Module):
+        def __init__(self, cin: int, w: int, stride: int):
+            super().__init__()
+            self.c1, self.b1 = nn.Conv2d(cin, w, 3, stride, 1, bias=False), nn.BatchNorm2d(w)
+            self.c2, self.b2 = nn.Conv2d(w, w, 3, 1, 1, bias=False), nn.BatchNorm2d(w)
+            self.stride, self.extra = stride, w - cin
+
+        def forward(self, x):
+            y = self.b2(self.c2(torch.relu(self.b1(self.c1(x)))))
+            if self.stride != 1 or self.extra:
+                x = x[:, :, :: self.stride, :: self.stride]
+                x = nn.functional.pad(x, (0, 0, 0, 0, self.extra // 2, self.extra - self.extra // 2))
+            return torch.relu(x + y)
+
+    class CifarResNet(nn.Module):
+        def __init__(self, c: int, num_classes: int):
+            super().__init__()
+            n, widths = CIFAR_RESNET20
+            self.stem = nn.Sequential(nn.Conv2d(c, 16, 3, 1, 1, bias=False), nn.BatchNorm2d(16), nn.ReLU())
+            blocks, ch = [], 16
+            for stage, w in enumerate(widths):
+                for i in range(n):
+                    blocks.append(BasicA(ch, w, 2 if i == 0 and stage > 0 else 1))
+                    ch = w
+            self.blocks = nn.Sequential(*blocks)
+            self.fc = nn.Linear(ch, num_classes)
+
+        def forward(self, x):
+            return self.fc(self.blocks(self.stem(x)).mean((2, 3)))
+
+    class Bottleneck(nn.Module):
+        """Keras's ResNet50 block: stride in the first 1x1, biases in every conv."""
+
+        def __init__(self, cin: int, w: int, stride: int):
+            super().__init__()
+            out = 4 * w
+            self.body = nn.Sequential(
+                nn.Conv2d(cin, w, 1, stride), nn.BatchNorm2d(w, eps=1.001e-5), nn.ReLU(),
+                nn.Conv2d(w, w, 3, 1, 1), nn.BatchNorm2d(w, eps=1.001e-5), nn.ReLU(),
+                nn.Conv2d(w, out, 1), nn.BatchNorm2d(out, eps=1.001e-5))
+            self.short = None
+            if stride != 1 or cin != out:
+                self.short = nn.Sequential(nn.Conv2d(cin, out, 1, stride), nn.BatchNorm2d(out, eps=1.001e-5))
+
+        def forward(self, x):
+            return torch.relu(self.body(x) + (x if self.short is None else self.short(x)))
+
+    class ResNet50(nn.Module):
+        def __init__(self, c: int, num_classes: int):
+            super().__init__()
+            self.stem = nn.Sequential(nn.Conv2d(c, 64, 7, 2, 3), nn.BatchNorm2d(64, eps=1.001e-5), nn.ReLU(),
+                                      nn.MaxPool2d(3, 2, 1))
+            blocks, ch = [], 64
+            for stage, (n, w) in enumerate(zip((3, 4, 6, 3), (64, 128, 256, 512))):
+                for i in range(n):
+                    blocks.append(Bottleneck(ch, w, 2 if i == 0 and stage > 0 else 1))
+                    ch = 4 * w
+            self.blocks = nn.Sequential(*blocks)
+            self.fc = nn.Linear(ch, num_classes)
+
+        def forward(self, x):
+            return self.fc(self.blocks(self.stem(x)).mean((2, 3)))
+
+    return CifarResNet, ResNet50
+
+
+def _TorchCifarResNet(c: int, num_classes: int) -> Any:
+    return _torch_classes()[0](c, num_classes)
+
+
+def _TorchResNet50(c: int, num_classes: int) -> Any:
+    return _torch_classes()[1](c, num_classes)

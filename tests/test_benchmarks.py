@@ -1,0 +1,56 @@
+"""The benchmark scripts keep working: a tiny run of throughput.py, and the three
+frameworks' reference models have exactly our parameter counts."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+
+@pytest.mark.parametrize("name,shape", [("lenet5_modern", (28, 28, 1)), ("resnet20", (32, 32, 3)),
+                                        ("mobilenet_v1_mini", (32, 32, 3)), ("vgg_mini", (32, 32, 3))])
+def test_keras_reference_models_match_ours(name, shape):
+    import numpy as np
+
+    import convnets
+    from reference_models import keras_model
+
+    ours = convnets.create_model(name, input_shape=shape, num_classes=10)
+    theirs = keras_model(name, shape, 10)
+    assert int(sum(np.prod(w.shape) for w in theirs.trainable_weights)) == ours.trainable_params
+
+
+def test_torch_reference_models_match_ours():
+    torch = pytest.importorskip("torch")  # a benchmark-only extra: pip install -e '.[bench]'
+    import convnets
+    from reference_models import torch_model
+
+    for name, shape, options in (("lenet5_modern", (28, 28, 1), {}), ("resnet20", (32, 32, 3), {}),
+                                 ("mobilenet_v1_mini", (32, 32, 3), {}), ("vgg_mini", (32, 32, 3), {}),
+                                 ("resnet50", (224, 224, 3), {"conv_bias": True})):
+        with convnets.layers.init.zeros_only():
+            ours = convnets.create_model(name, input_shape=shape, num_classes=10, **options)
+        theirs = torch_model(name, shape, 10)
+        assert sum(p.numel() for p in theirs.parameters()) == ours.trainable_params, name
+        assert torch.is_tensor(theirs(torch.zeros(2, shape[2], shape[0], shape[1])))
+
+
+def test_throughput_script_runs(tmp_path):
+    out = tmp_path / "t.json"
+    proc = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "throughput.py"), "--models", "lenet5_modern",
+                           "--frameworks", "convnets,keras", "--rounds", "1", "--steps-scale", "0.05",
+                           "--json", str(out), "--no-docs"], capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    report = json.loads(out.read_text())
+    r = report["results"][0]
+    assert report["peak_flops"] > 1e9 and r["model"] == "lenet5_modern" and r["params"] == 61_706
+    assert set(r["variants"]) == {"convnets", "convnets (XLA)", "Keras", "Keras (jit)"}
+    assert all(v["train_ips"] > 0 and v["infer_ips"] > 0 for v in r["variants"].values())
+    assert "| lenet5_modern |" in proc.stdout

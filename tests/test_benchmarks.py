@@ -54,3 +54,14 @@ def test_throughput_script_runs(tmp_path):
     assert set(r["variants"]) == {"convnets", "convnets (XLA)", "Keras", "Keras (jit)"}
     assert all(v["train_ips"] > 0 and v["infer_ips"] > 0 for v in r["variants"].values())
     assert "| lenet5_modern |" in proc.stdout
+
+
+def test_time_to_accuracy_script_runs(tmp_path, data_dir):
+    out = tmp_path / "tta.json"
+    proc = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "time_to_accuracy.py"), "--task", "lenet5_mnist",
+                           "--frameworks", "convnets", "--subset", "2000", "--epochs", "2", "--target", "0.5",
+                           "--data-dir", str(data_dir), "--json", str(out)], capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    (r,) = json.loads(out.read_text())
+    assert r["reached"] and r["epochs"] >= 1 and r["seconds"] > 0 and r["train_images"] == 2000
+    assert r["best_accuracy"] >= 0.5

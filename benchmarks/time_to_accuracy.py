@@ -1,0 +1,191 @@
+"""Wall seconds to a target test accuracy, the same recipe in convnets, Keras and PyTorch.
+
+    python benchmarks/time_to_accuracy.py                       # both tasks, three frameworks
+    python benchmarks/time_to_accuracy.py --task lenet5_mnist --frameworks convnets
+
+Tasks (the recipes of src/convnets/recipes.py):
+- ``lenet5_mnist``: ``lenet5_modern`` on MNIST to 99.0%: Adam 2e-3, cosine over 15 epochs, batch 64.
+- ``vgg_mini_fashion``: ``vgg_mini`` on Fashion-MNIST (28x28) to 91.0%: Adam 2e-3, cosine over 12
+  epochs, batch 128, random horizontal flips.
+
+Each framework sees the same normalised images in the same order (one NumPy
+permutation per epoch) and is evaluated on the full test set after every
+epoch; the clock (training and evaluation, not start-up) stops at the first
+epoch that reaches the target. Writes benchmarks/results/time_to_accuracy.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).parent))
+
+TASKS = {
+    "lenet5_mnist": dict(model="lenet5_modern", dataset="mnist", target=0.99, epochs=15, batch=64, lr=2e-3, flip=False),
+    "vgg_mini_fashion": dict(model="vgg_mini", dataset="fashion_mnist", target=0.91, epochs=12, batch=128, lr=2e-3,
+                             flip=True),
+}
+
+
+def load(task: dict, data_dir: str | None, subset: int | None) -> tuple[np.ndarray, ...]:
+    from convnets.data import load_dataset
+
+    ds = load_dataset(task["dataset"], data_dir, allow_download=False)
+    if subset:
+        ds = ds.subset(subset, max(1000, subset // 5))
+    mean, std = np.float32(ds.mean[0]), np.float32(ds.std[0])
+    norm = lambda a: ((a.astype(np.float32) / 255.0) - mean) / std  # noqa: E731
+    return norm(ds.train.images), ds.train.labels.astype(np.int64), norm(ds.test.images), ds.test.labels.astype(np.int64)
+
+
+def batches(n: int, batch: int, epoch: int, seed: int = 0) -> list[np.ndarray]:
+    order = np.random.default_rng(seed * 1000 + epoch).permutation(n)
+    return [order[i:i + batch] for i in range(0, n, batch)]
+
+
+def flip_mask(epoch: int, step: int, size: int) -> np.ndarray:
+    return np.random.default_rng((epoch, step)).random(size) < 0.5
+
+
+def cosine(lr: float, step: int, total: int) -> float:
+    return 0.5 * lr * (1 + math.cos(math.pi * min(step, total) / total))
+
+
+def run_convnets(task: dict, data: tuple, report: Callable[[int, float], bool]) -> None:
+    import tensorflow as tf
+
+    import convnets
+    from convnets.optim import make_optimizer, make_schedule
+    from convnets.train.config import TrainConfig
+    from convnets.train.loop import make_eval_step, make_train_step
+
+    xtr, ytr, xte, yte = data
+    shape = xtr.shape[1:]
+    steps = -(-len(xtr) // task["batch"])
+    model = convnets.create_model(task["model"], input_shape=shape, num_classes=10)
+    opt = make_optimizer("adam", make_schedule("cosine", task["lr"], steps * task["epochs"], steps))
+    opt.build(model.trainable_variables)
+    step = make_train_step(model, opt, TrainConfig(), shape)
+    logits_of = make_eval_step(model, shape)
+    for epoch in range(task["epochs"]):
+        for i, idx in enumerate(batches(len(xtr), task["batch"], epoch)):
+            x = xtr[idx]
+            if task["flip"]:
+                x = np.where(flip_mask(epoch, i, len(idx))[:, None, None, None], x[:, :, ::-1], x)
+            step(tf.constant(x), tf.constant(ytr[idx]))
+        pred = np.concatenate([logits_of(tf.constant(xte[i:i + 1000])).numpy().argmax(1) for i in range(0, len(xte), 1000)])
+        if report(epoch + 1, float((pred == yte).mean())):
+            return
+
+
+def run_keras(task: dict, data: tuple, report: Callable[[int, float], bool]) -> None:
+    import keras
+
+    from reference_models import keras_model
+
+    xtr, ytr, xte, yte = data
+    steps = -(-len(xtr) // task["batch"])
+    model = keras_model(task["model"], xtr.shape[1:], 10)
+    schedule = keras.optimizers.schedules.CosineDecay(task["lr"], steps * task["epochs"])
+    model.compile(optimizer=keras.optimizers.Adam(schedule), loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    for epoch in range(task["epochs"]):
+        for i, idx in enumerate(batches(len(xtr), task["batch"], epoch)):
+            x = xtr[idx]
+            if task["flip"]:
+                x = np.where(flip_mask(epoch, i, len(idx))[:, None, None, None], x[:, :, ::-1], x)
+            model.train_on_batch(x, ytr[idx])
+        pred = np.concatenate([model.predict_on_batch(xte[i:i + 1000]).argmax(1) for i in range(0, len(xte), 1000)])
+        if report(epoch + 1, float((pred == yte).mean())):
+            return
+
+
+def run_torch(task: dict, data: tuple, report: Callable[[int, float], bool]) -> None:
+    import torch
+
+    from reference_models import torch_model
+
+    torch.manual_seed(0)
+    xtr, ytr, xte, yte = data
+    to_nchw = lambda a: torch.from_numpy(np.ascontiguousarray(a.transpose(0, 3, 1, 2)))  # noqa: E731
+    steps = -(-len(xtr) // task["batch"])
+    model = torch_model(task["model"], xtr.shape[1:], 10)
+    opt = torch.optim.Adam(model.parameters(), lr=task["lr"])
+    total, k = steps * task["epochs"], 0
+    loss_fn = torch.nn.CrossEntropyLoss()
+    xte_t = to_nchw(xte)
+    for epoch in range(task["epochs"]):
+        model.train()
+        for i, idx in enumerate(batches(len(xtr), task["batch"], epoch)):
+            x = xtr[idx]
+            if task["flip"]:
+                x = np.where(flip_mask(epoch, i, len(idx))[:, None, None, None], x[:, :, ::-1], x)
+            for g in opt.param_groups:
+                g["lr"] = cosine(task["lr"], k, total)
+            opt.zero_grad(set_to_none=True)
+            loss_fn(model(to_nchw(x)), torch.from_numpy(ytr[idx])).backward()
+            opt.step()
+            k += 1
+        model.eval()
+        with torch.inference_mode():
+            pred = torch.cat([model(xte_t[i:i + 1000]).argmax(1) for i in range(0, len(xte), 1000)]).numpy()
+        if report(epoch + 1, float((pred == yte).mean())):
+            return
+
+
+RUNNERS = {"convnets": run_convnets, "keras": run_keras, "torch": run_torch}
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--task", default=",".join(TASKS))
+    p.add_argument("--frameworks", default="convnets,keras,torch")
+    p.add_argument("--data-dir", default=os.environ.get("CONVNETS_DATA_DIR", str(ROOT.parent / "shared" / "data")))
+    p.add_argument("--subset", type=int, help="train on this many images (a quick check, not a result)")
+    p.add_argument("--target", type=float, help="override the task's target accuracy")
+    p.add_argument("--epochs", type=int, help="override the task's epoch budget")
+    p.add_argument("--json", type=Path, default=ROOT / "benchmarks" / "results" / "time_to_accuracy.json")
+    args = p.parse_args()
+    if "torch" in args.frameworks:
+        import torch
+
+        torch.set_num_threads(os.cpu_count() or 1)
+    results = []
+    for name in args.task.split(","):
+        task = dict(TASKS[name])
+        task.update({k: v for k, v in (("target", args.target), ("epochs", args.epochs)) if v is not None})
+        data = load(task, args.data_dir, args.subset)
+        for fw in args.frameworks.split(","):
+            curve: list[dict[str, Any]] = []
+            start = time.perf_counter()
+
+            def report(epoch: int, accuracy: float) -> bool:
+                curve.append({"epoch": epoch, "accuracy": accuracy, "seconds": time.perf_counter() - start})
+                print(f"{name} {fw}: epoch {epoch} accuracy {accuracy:.4f} at {curve[-1]['seconds']:.0f}s", file=sys.stderr)
+                return accuracy >= task["target"]
+
+            RUNNERS[fw](task, data, report)
+            hit = next((c for c in curve if c["accuracy"] >= task["target"]), None)
+            results.append({"task": name, "framework": fw, "target": task["target"], "reached": hit is not None,
+                            "seconds": hit["seconds"] if hit else None, "epochs": hit["epoch"] if hit else None,
+                            "best_accuracy": max(c["accuracy"] for c in curve), "curve": curve,
+                            "train_images": len(data[0])})
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(json.dumps(results, indent=2) + "\n")
+    print("| task | framework | target | seconds | epochs | best accuracy |\n|---|---|---:|---:|---:|---:|")
+    for r in results:
+        secs = f"{r['seconds']:.0f}" if r["reached"] else "not reached"
+        print(f"| {r['task']} | {r['framework']} | {r['target']:.3f} | {secs} | {r['epochs'] or '-'} | {r['best_accuracy']:.4f} |")
+
+
+if __name__ == "__main__":
+    main()

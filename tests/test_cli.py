@@ -6,6 +6,7 @@ import gzip
 import json
 import os
 import re
+import shlex
 import signal
 import subprocess
 import sys
@@ -184,10 +185,13 @@ def test_sigterm_saves_mid_epoch_and_resume_completes(tmp_path):
     p.send_signal(signal.SIGTERM)
     _, err = p.communicate(timeout=60)
     assert p.returncode == 130, err
-    assert "--resume" in err.splitlines()[-1]  # a checkpoint is saved wherever the signal lands
+    last = err.splitlines()[-1]  # a checkpoint is saved wherever the signal lands
+    assert last.startswith("stopped; continue with: convnets train lenet5_modern --epochs 3 --batch-size 8")
     m = re.search(r"interrupted in epoch \d+ after batch (\d+)", err)
     assert m, err
-    r = _cli("train", "lenet5_modern", "--epochs", "3", "--batch-size", "8", "--out", str(out), "--quiet", "--resume")
+    command = shlex.split(last.split("continue with: ", 1)[1])  # the printed command, exactly
+    assert command[-1] == "--resume" and "--out" in command
+    r = _cli(*command[1:])
     _, err = r.communicate(timeout=600)
     assert r.returncode == 0, err
     if int(m.group(1)) > 0:  # the usual case: the signal arrived between two batches

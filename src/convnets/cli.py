@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shlex
 import signal
 import sys
 from typing import Any
@@ -255,8 +256,10 @@ def cmd_train(args: argparse.Namespace) -> None:
         from convnets.train.checkpoint import latest_checkpoint
 
         if latest_checkpoint(out):
-            print(f"stopped; continue with: convnets train {args.model} --dataset {args.dataset} --out {out} --resume",
-                  file=sys.stderr)
+            again = [a for a in args.argv if a not in ("--resume", "--debug")]
+            if not args.out:
+                again += ["--out", out]
+            print(f"stopped; continue with: convnets {shlex.join(again)} --resume", file=sys.stderr)
         else:
             print("stopped before training began; nothing to resume", file=sys.stderr)
         raise SystemExit(130) from None
@@ -351,7 +354,9 @@ COMMANDS = {"list": cmd_list, "summary": cmd_summary, "train": cmd_train, "evalu
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
     args = build_parser().parse_args(argv)
+    args.argv = argv  # to print the exact command that resumes an interrupted run
     from convnets.errors import ConvnetsError
 
     try:

@@ -289,6 +289,9 @@ def markdown(report: dict) -> str:
                   "| pipeline | images/s |", "|---|---:|"]
         lines += [f"| {k} | {v:,.0f} |" for k, v in report["pipeline"].items()]
     lines += ["", "![training throughput](images/benchmark-throughput.png)", ""]
+    notes = Path(__file__).with_name("NOTES.md")  # the analysis, written by hand after reading the numbers
+    if notes.is_file():
+        lines += ["", notes.read_text().strip(), ""]
     return "\n".join(lines)
 
 

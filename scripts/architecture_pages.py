@@ -194,6 +194,27 @@ def results_table(names: list[str], results: list[dict]) -> list[str]:
     return lines + ["", "Machine, recipes and every run: [results.md](../results.md)."]
 
 
+PICTURES = [("curves", "training curves (`convnets plot`)"), ("confusion", "confusion matrix (`convnets plot`)"),
+            ("mistakes", "the most confident mistakes (`convnets plot`)"), ("filters-C1", "C1's kernels (`convnets filters`)"),
+            ("features-C1", "C1's feature maps of a 7 (`convnets features`)"),
+            ("features-C3", "C3's feature maps (`convnets features --layer C3`)"),
+            ("gradcam", "Grad-CAM for '7' at S4 (`convnets gradcam`)")]
+
+
+def pictures(names: list[str]) -> list[str]:
+    """The pictures in docs/images made from a recorded run of one of these models."""
+    out = []
+    for name in names:
+        for kind, what in PICTURES:
+            for path in sorted((ROOT / "docs" / "images").glob(f"{name}-*-{kind}.png")):
+                data = path.stem[len(name) + 1:-len(kind) - 1]
+                out.append(f"![{name} on {data}: {what}](../images/{path.name})")
+    if not out:
+        return []
+    return ["", "## Pictures", "", "From the recorded run, made with the commands named (see the README's "
+            "'Looking inside'):", ""] + [line + "\n" for line in out]
+
+
 def page(family: str, names: list[str], results: list[dict]) -> str:
     title, year, paper, module, full, mini, intro = FAMILIES[family]
     doc = importlib.import_module(f"convnets.models.{module}").__doc__ or ""
@@ -209,6 +230,7 @@ def page(family: str, names: list[str], results: list[dict]) -> str:
     out += counts_table(names)
     out += ["## Measured", ""]
     out += results_table(names, results)
+    out += pictures(names)
     return "\n".join(out) + "\n"
 
 

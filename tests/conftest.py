@@ -58,3 +58,14 @@ def trained_run(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("run") / "lenet5"
     assert main(["train", "lenet5", "--epochs", "3", "--out", str(out), "--quiet"]) == 0
     return out
+
+
+def load_script(name: str):
+    """Import scripts/NAME.py (not a package) as a module, for tests of generated files."""
+    import importlib.util
+
+    path = Path(__file__).resolve().parents[1] / "scripts" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(f"scripts_{name}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

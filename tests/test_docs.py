@@ -3,11 +3,11 @@ and regenerating a page gives the committed file."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 
 import pytest
+from conftest import load_script
 
 from convnets import list_models
 from convnets.models import model_info
@@ -17,10 +17,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 @pytest.fixture(scope="module")
 def pages_script():
-    spec = importlib.util.spec_from_file_location("architecture_pages", ROOT / "scripts" / "architecture_pages.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("architecture_pages")
 
 
 def test_every_family_has_a_page_in_the_learning_path(pages_script):

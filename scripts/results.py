@@ -56,6 +56,8 @@ def collect(run_dirs: list[Path]) -> pd.DataFrame:
         recipe = f"{t['optimizer']} lr {t['lr']:g}, {t['schedule']}, batch {t['batch_size']}"
         if t.get("augment", "none") != "none":
             recipe += f", augment {t['augment']}"
+        if t.get("precision", "float32") != "float32":
+            recipe += f", {t['precision']}"
         best = f"{hist['val_accuracy'].max():.4f}" if hist is not None else ""
         rows.append({
             "model": m["model"], "dataset_name": m["dataset"], "accuracy": m["test_accuracy"], "seconds": m["train_seconds"], "dataset": _dataset_label(m["dataset"]),

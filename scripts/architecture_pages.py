@@ -198,7 +198,9 @@ PICTURES = [("curves", "training curves (`convnets plot`)"), ("confusion", "conf
             ("mistakes", "the most confident mistakes (`convnets plot`)"), ("filters-C1", "C1's kernels (`convnets filters`)"),
             ("features-C1", "C1's feature maps of a 7 (`convnets features`)"),
             ("features-C3", "C3's feature maps (`convnets features --layer C3`)"),
-            ("gradcam", "Grad-CAM for '7' at S4 (`convnets gradcam`)")]
+            ("filters", "the first convolution's kernels (`convnets filters`)"),
+            ("features", "the first convolution's feature maps of an ankle boot (`convnets features`)"),
+            ("gradcam", "Grad-CAM for the predicted class at the last convolution (`convnets gradcam`)")]
 
 
 def pictures(names: list[str]) -> list[str]:

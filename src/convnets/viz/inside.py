@@ -26,10 +26,13 @@ import tensorflow as tf  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
 from convnets.errors import ConfigError  # noqa: E402
-from convnets.layers import Conv2D, DepthwiseConv2D, PartialConv2D, layer_outputs  # noqa: E402
+from convnets.layers import (  # noqa: E402
+    AvgPool2D, Conv2D, DepthwiseConv2D, MaxPool2D, PartialConv2D, Subsampling2D, layer_outputs,
+)
 from convnets.models import Model  # noqa: E402
 
 CONV_TYPES = (Conv2D, DepthwiseConv2D, PartialConv2D)
+POOLS = (MaxPool2D, AvgPool2D, Subsampling2D)
 
 
 def find_row(rows: list[dict[str, Any]], name: str, what: str = "layer") -> dict[str, Any]:
@@ -144,12 +147,14 @@ def feature_maps(model: Model, x: tf.Tensor, layer: str | None = None) -> tuple[
 
 
 def default_gradcam_layer(rows: list[dict[str, Any]]) -> dict[str, Any]:
-    """The last layer whose output still has a spatial grid (> 1x1): the paper's choice
-    ("the last convolutional layer", Sec. 3) with the most semantic, still-localised maps."""
+    """The last layer whose output still has a spatial grid (> 1x1), pooling layers
+    passed over: the paper's choice ("the last convolutional layer", Sec. 3), the most
+    semantic maps that are still localised, at the finest grid they come in."""
     spatial = [r for r in rows if len(r["output_shape"]) == 3 and max(r["output_shape"][:2]) > 1]
     if not spatial:
         raise ConfigError("the model has no layer with a spatial grid for Grad-CAM")
-    return spatial[-1]
+    unpooled = [r for r in spatial if not isinstance(r["layer"], POOLS)]
+    return (unpooled or spatial)[-1]
 
 
 def gradcam(model: Model, x: tf.Tensor, class_index: int | None = None, layer: str | None = None

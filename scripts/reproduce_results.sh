@@ -24,3 +24,4 @@ for m in resnet20 vgg_mini mobilenet_v2_mini googlenet_mini alexnet_mini mobilen
   run "$m-cifar10" "$m" folder:cifar10-jpeg
 done
 python scripts/results.py "$RUNS"/*/ --out docs/results.md
+python scripts/architecture_pages.py  # their "Measured" sections read docs/results.json

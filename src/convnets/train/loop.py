@@ -278,6 +278,12 @@ def train(
             bar.close()
         batches_var.assign(int(optimizer.iterations.numpy()) - iterations_at_epoch_start)
         manager.save(checkpoint_number=int(optimizer.iterations.numpy()))
+        # The signal may land between an epoch's checkpoint and its history row: write
+        # the rows the checkpoint covers, so a resumed run's history has every epoch.
+        done = int(epoch_var.numpy())
+        rows = [h for h in history if h["epoch"] <= done]
+        if rows:
+            write_atomic(out / "history.csv", pd.DataFrame(rows).to_csv(index=False))
         log(f"interrupted in epoch {int(epoch_var.numpy()) + 1} after batch {int(batches_var.numpy())}; checkpoint "
             f"saved in {out / 'checkpoints'}")
         raise

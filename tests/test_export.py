@@ -7,7 +7,6 @@ import json
 
 import numpy as np
 import pytest
-import tensorflow as tf
 
 from convnets.cli import main
 from convnets.data.pipeline import raw_batches
@@ -91,11 +90,8 @@ def test_convert_keras_errors(tmp_path, capsys):
 
 def test_raw_batches_are_native_pixels():
     from convnets.data import load_dataset
-    from convnets.data.pipeline import PreprocessSpec
-
     ds = load_dataset("digits")
-    spec = PreprocessSpec.for_dataset(ds, (32, 32, 1))
-    images, labels = next(raw_batches(ds, "test", spec, 7))
+    images, labels = next(raw_batches(ds, "test", 7))
     assert images.shape == (7, *ds.image_shape) and images.dtype == np.uint8
     np.testing.assert_array_equal(images, ds.test.images[:7])
     np.testing.assert_array_equal(labels, ds.test.labels[:7])

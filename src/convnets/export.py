@@ -58,7 +58,7 @@ def export_savedmodel(run_dir: str | os.PathLike[str], out: str | os.PathLike[st
     return out
 
 
-def _representative(run_config: dict[str, Any], spec: PreprocessSpec, data_dir: str | None,
+def _representative(run_config: dict[str, Any], data_dir: str | None,
                     n: int = 200) -> Iterator[list[np.ndarray]]:
     """Training images (raw pixels, as the TFLite model takes them) to calibrate int8 ranges."""
     from convnets.data.datasets import load_dataset
@@ -66,7 +66,7 @@ def _representative(run_config: dict[str, Any], spec: PreprocessSpec, data_dir: 
 
     ds = load_dataset(run_config["dataset"], data_dir or run_config.get("data_dir"))
     seen = 0
-    for images, _ in raw_batches(ds, "train", spec, 1):
+    for images, _ in raw_batches(ds, "train", 1):
         yield [images.astype(np.float32)]
         seen += 1
         if seen >= n:
@@ -86,7 +86,7 @@ def export_tflite(run_dir: str | os.PathLike[str], out: str | os.PathLike[str], 
     converter = tf.lite.TFLiteConverter.from_concrete_functions([fn], module)
     if quantize == "int8":
         converter.optimizations = [tf.lite.Optimize.DEFAULT]
-        converter.representative_dataset = lambda: _representative(config, spec, data_dir)
+        converter.representative_dataset = lambda: _representative(config, data_dir)
     try:
         flatbuffer = converter.convert()
     except Exception as e:  # the converter raises many types; report its first line
@@ -137,7 +137,7 @@ def compare_tflite(run_dir: str | os.PathLike[str], tflite_path: str | os.PathLi
     lite = TFLiteClassifier(tflite_path)
     original = tf.function(lambda x: model(preprocess(x, spec), training=False))
     n = agree = right_lite = right_orig = 0
-    for images, labels in raw_batches(ds, "test", spec, batch_size):
+    for images, labels in raw_batches(ds, "test", batch_size):
         p_lite = lite.probabilities(images).argmax(1)
         p_orig = original(tf.constant(images, tf.float32)).numpy().argmax(1)
         n += len(labels)

@@ -119,10 +119,9 @@ def make_dataset(
     return data.prefetch(tf.data.AUTOTUNE)
 
 
-def raw_batches(ds: Dataset, split: str, spec: PreprocessSpec, batch_size: int) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+def raw_batches(ds: Dataset, split: str, batch_size: int) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """(pixels 0..255 at the native shape, labels) as NumPy batches, in file order:
     what a deployed model (SavedModel, TFLite) is fed."""
-    del spec  # the native shape is the data set's; kept for symmetry with make_dataset
     return _pixel_batches(ds, split, batch_size).as_numpy_iterator()
 
 

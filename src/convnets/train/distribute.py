@@ -52,17 +52,20 @@ def is_distributed(strategy: tf.distribute.Strategy | None) -> bool:
     return strategy is not None and type(strategy).__name__ != "_DefaultDistributionStrategy"
 
 
-def worker_task() -> tuple[str, int]:
-    """(task type, index) of this process in ``$TF_CONFIG``, ("chief", 0) without one."""
+def _tf_config() -> dict:
     try:
-        task = json.loads(os.environ.get("TF_CONFIG") or "{}").get("task", {})
+        return json.loads(os.environ.get("TF_CONFIG") or "{}")
     except json.JSONDecodeError as e:
         raise ConfigError(f"TF_CONFIG is not valid JSON: {e}") from None
+
+
+def worker_task() -> tuple[str, int]:
+    """(task type, index) of this process in ``$TF_CONFIG``, ("chief", 0) without one."""
+    task = _tf_config().get("task", {})
     return task.get("type", "chief"), int(task.get("index", 0))
 
 
 def is_chief() -> bool:
     """The process that writes the run directory: the chief, or worker 0 without a chief."""
     kind, index = worker_task()
-    cluster = json.loads(os.environ.get("TF_CONFIG") or "{}").get("cluster", {})
-    return kind == "chief" or (kind == "worker" and index == 0 and "chief" not in cluster)
+    return kind == "chief" or (kind == "worker" and index == 0 and "chief" not in _tf_config().get("cluster", {}))

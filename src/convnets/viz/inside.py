@@ -28,8 +28,10 @@ from matplotlib.figure import Figure  # noqa: E402
 from convnets.errors import ConfigError  # noqa: E402
 from convnets.layers import (  # noqa: E402
     AvgPool2D, Conv2D, DepthwiseConv2D, MaxPool2D, PartialConv2D, Subsampling2D, layer_outputs,
+    record_layers,
 )
 from convnets.models import Model  # noqa: E402
+from convnets.viz.plots import save  # noqa: E402
 
 CONV_TYPES = (Conv2D, DepthwiseConv2D, PartialConv2D)
 POOLS = (MaxPool2D, AvgPool2D, Subsampling2D)
@@ -53,7 +55,7 @@ def conv_kernels(model: Model) -> list[tuple[str, np.ndarray]]:
     LeNet-5's partial C3 is shown as its equivalent dense kernel (zeros where a
     map is not connected, Table I); a depthwise kernel as (H, W, C, multiplier).
     """
-    _, rows = layer_outputs(model, tf.zeros((1, *model.input_shape)))
+    rows = record_layers(model, model.input_shape)
     out = []
     for r in rows:
         layer = r["layer"]
@@ -221,13 +223,6 @@ def _model_input(run_dir: str | os.PathLike[str], image: str) -> tuple[Model, di
     return model, config, preprocess(load_images([image], spec), spec)
 
 
-def _save(fig: Figure, path: Path) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    return path
-
-
 def _slug(name: str) -> str:
     return name.replace("/", "_")
 
@@ -246,7 +241,7 @@ def filters_for_run(run_dir: str | os.PathLike[str], layer: str | None = None, o
         row = find_row([{"name": n} for n, _ in kernels], layer, "convolution")
         name, k = next((n, k) for n, k in kernels if n == row["name"])
     fig = plot_filters(k, f"{config['model']['name']} {name}: {k.shape[3]} kernels {k.shape[0]}x{k.shape[1]}x{k.shape[2]}")
-    return _save(fig, Path(out) if out else Path(run_dir) / f"filters-{_slug(name)}.png")
+    return save(fig, Path(out) if out else Path(run_dir) / f"filters-{_slug(name)}.png")
 
 
 def features_for_run(run_dir: str | os.PathLike[str], image: str, layer: str | None = None,
@@ -255,7 +250,7 @@ def features_for_run(run_dir: str | os.PathLike[str], image: str, layer: str | N
     model, config, x = _model_input(run_dir, image)
     name, maps = feature_maps(model, x, layer)
     fig = plot_feature_maps(x[0].numpy(), maps, f"{config['model']['name']} {name}: {Path(image).name}")
-    return _save(fig, Path(out) if out else Path(run_dir) / f"features-{Path(image).stem}-{_slug(name)}.png")
+    return save(fig, Path(out) if out else Path(run_dir) / f"features-{Path(image).stem}-{_slug(name)}.png")
 
 
 def gradcam_for_run(run_dir: str | os.PathLike[str], image: str, class_name: str | None = None,
@@ -276,4 +271,4 @@ def gradcam_for_run(run_dir: str | os.PathLike[str], image: str, class_name: str
     label = names[c] if c < len(names) else str(c)
     fig = plot_gradcam(x[0].numpy(), heat, f"{config['model']['name']} {name}: Grad-CAM for '{label}' "
                                            f"(p={probs[c]:.2f}) on {Path(image).name}")
-    return _save(fig, Path(out) if out else Path(run_dir) / f"gradcam-{Path(image).stem}.png"), label, float(probs[c])
+    return save(fig, Path(out) if out else Path(run_dir) / f"gradcam-{Path(image).stem}.png"), label, float(probs[c])

@@ -86,18 +86,20 @@ def plot_run(run_dir: str | os.PathLike[str], data_dir: str | None = None) -> li
     name = f"{config['model']['name']} on {config['dataset']}"
     written = []
     fig = plot_history(pd.read_csv(run / "history.csv"), name)
-    written.append(_save(fig, run / "curves.png"))
+    written.append(save(fig, run / "curves.png"))
     ds = load_dataset(config["dataset"], data_dir or config.get("data_dir"))
     _, labels, probs = evaluate_dataset(model, make_dataset(ds, "test", spec, 256))
     predicted = probs.argmax(axis=1)
-    written.append(_save(plot_confusion(labels, predicted, ds.class_names, name), run / "confusion.png"))
+    written.append(save(plot_confusion(labels, predicted, ds.class_names, name), run / "confusion.png"))
     images = ds.test.images if ds.test.images is not None else None
     if images is not None:
-        written.append(_save(plot_mistakes(images, labels, predicted, probs, ds.class_names), run / "mistakes.png"))
+        written.append(save(plot_mistakes(images, labels, predicted, probs, ds.class_names), run / "mistakes.png"))
     return written
 
 
-def _save(fig: Figure, path: Path) -> Path:
+def save(fig: Figure, path: Path) -> Path:
+    """Write ``fig`` as a PNG (creating the folder) and close it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=100)
     plt.close(fig)
     return path

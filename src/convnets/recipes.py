@@ -25,7 +25,10 @@ RECIPES: dict[str, dict[str, Any]] = {
     "nin_mini": dict(epochs=12, batch_size=128, optimizer="adam", lr=2e-3, schedule="cosine", augment="flip"),
     "googlenet_mini": dict(epochs=8, batch_size=128, optimizer="adam", lr=2e-3, schedule="cosine", augment="flip"),
     "densenet_mini": dict(epochs=8, batch_size=128, optimizer="adam", lr=2e-3, schedule="cosine", augment="flip"),
-    "mobilenet_v1_mini": dict(epochs=8, batch_size=128, optimizer="adam", lr=2e-3, schedule="cosine", augment="flip"),
+    # With flips alone it overfits Fashion-MNIST (96.6% train, 90.8% test after 8
+    # epochs): 4-pixel crops and decoupled weight decay, over 10 epochs.
+    "mobilenet_v1_mini": dict(epochs=10, batch_size=128, optimizer="adamw", lr=2e-3, weight_decay=0.05,
+                              schedule="cosine", augment="crop_flip"),
     "mobilenet_v2_mini": dict(epochs=8, batch_size=128, optimizer="adam", lr=2e-3, schedule="cosine", augment="flip"),
     # ResNet-20, Sec. 4.2: SGD momentum 0.9, weight decay 1e-4, lr 0.1 divided by 10 at
     # 32k and 48k of 64k iterations (~82 and ~123 of 164 epochs); 4-pixel-padded crops

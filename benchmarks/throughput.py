@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import statistics
 import sys
 import time
@@ -218,13 +217,9 @@ def best(result: dict, framework: str, key: str = "train_ips") -> tuple[float, s
 def machine() -> dict[str, Any]:
     import tensorflow as tf
 
-    cpu = platform.processor() or platform.machine()
-    try:
-        cpu = next(l.split(":", 1)[1].strip() for l in Path("/proc/cpuinfo").read_text().splitlines()
-                   if l.startswith("model name"))
-    except (OSError, StopIteration):
-        pass
-    info = {"cpu": cpu, "cores": os.cpu_count(), "python": platform.python_version(), "tensorflow": tf.__version__}
+    from convnets.machine import machine_info
+
+    info = machine_info()
     try:
         import keras
 

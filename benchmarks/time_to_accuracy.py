@@ -48,13 +48,16 @@ def load(task: dict, data_dir: str | None, subset: int | None) -> tuple[np.ndarr
     return norm(ds.train.images), ds.train.labels.astype(np.int64), norm(ds.test.images), ds.test.labels.astype(np.int64)
 
 
-def batches(n: int, batch: int, epoch: int, seed: int = 0) -> list[np.ndarray]:
-    order = np.random.default_rng(seed * 1000 + epoch).permutation(n)
-    return [order[i:i + batch] for i in range(0, n, batch)]
-
-
-def flip_mask(epoch: int, step: int, size: int) -> np.ndarray:
-    return np.random.default_rng((epoch, step)).random(size) < 0.5
+def epoch_batches(task: dict, xtr: np.ndarray, ytr: np.ndarray, epoch: int, seed: int = 0):
+    """One epoch's (images, labels) batches: the same order and flips for every framework."""
+    order = np.random.default_rng(seed * 1000 + epoch).permutation(len(xtr))
+    for step, i in enumerate(range(0, len(xtr), task["batch"])):
+        idx = order[i:i + task["batch"]]
+        x = xtr[idx]
+        if task["flip"]:
+            flip = np.random.default_rng((epoch, step)).random(len(idx)) < 0.5
+            x = np.where(flip[:, None, None, None], x[:, :, ::-1], x)
+        yield x, ytr[idx]
 
 
 def cosine(lr: float, step: int, total: int) -> float:
@@ -78,11 +81,8 @@ def run_convnets(task: dict, data: tuple, report: Callable[[int, float], bool]) 
     step = make_train_step(model, opt, TrainConfig(), shape)
     logits_of = make_eval_step(model, shape)
     for epoch in range(task["epochs"]):
-        for i, idx in enumerate(batches(len(xtr), task["batch"], epoch)):
-            x = xtr[idx]
-            if task["flip"]:
-                x = np.where(flip_mask(epoch, i, len(idx))[:, None, None, None], x[:, :, ::-1], x)
-            step(tf.constant(x), tf.constant(ytr[idx]))
+        for x, y in epoch_batches(task, xtr, ytr, epoch):
+            step(tf.constant(x), tf.constant(y))
         pred = np.concatenate([logits_of(tf.constant(xte[i:i + 1000])).numpy().argmax(1) for i in range(0, len(xte), 1000)])
         if report(epoch + 1, float((pred == yte).mean())):
             return
@@ -99,11 +99,8 @@ def run_keras(task: dict, data: tuple, report: Callable[[int, float], bool]) -> 
     schedule = keras.optimizers.schedules.CosineDecay(task["lr"], steps * task["epochs"])
     model.compile(optimizer=keras.optimizers.Adam(schedule), loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
     for epoch in range(task["epochs"]):
-        for i, idx in enumerate(batches(len(xtr), task["batch"], epoch)):
-            x = xtr[idx]
-            if task["flip"]:
-                x = np.where(flip_mask(epoch, i, len(idx))[:, None, None, None], x[:, :, ::-1], x)
-            model.train_on_batch(x, ytr[idx])
+        for x, y in epoch_batches(task, xtr, ytr, epoch):
+            model.train_on_batch(x, y)
         pred = np.concatenate([model.predict_on_batch(xte[i:i + 1000]).argmax(1) for i in range(0, len(xte), 1000)])
         if report(epoch + 1, float((pred == yte).mean())):
             return
@@ -125,14 +122,11 @@ def run_torch(task: dict, data: tuple, report: Callable[[int, float], bool]) -> 
     xte_t = to_nchw(xte)
     for epoch in range(task["epochs"]):
         model.train()
-        for i, idx in enumerate(batches(len(xtr), task["batch"], epoch)):
-            x = xtr[idx]
-            if task["flip"]:
-                x = np.where(flip_mask(epoch, i, len(idx))[:, None, None, None], x[:, :, ::-1], x)
+        for x, y in epoch_batches(task, xtr, ytr, epoch):
             for g in opt.param_groups:
                 g["lr"] = cosine(task["lr"], k, total)
             opt.zero_grad(set_to_none=True)
-            loss_fn(model(to_nchw(x)), torch.from_numpy(ytr[idx])).backward()
+            loss_fn(model(to_nchw(x)), torch.from_numpy(y)).backward()
             opt.step()
             k += 1
         model.eval()

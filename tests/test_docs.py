@@ -39,3 +39,20 @@ def test_pages_are_generated_from_the_code(pages_script, family):
     expected = pages_script.page(family, names, results)
     assert (ROOT / "docs" / "architectures" / f"{family}.md").read_text() == expected, (
         "stale page: run python scripts/architecture_pages.py")
+
+
+def test_results_table_is_read_from_the_run(trained_run, tmp_path, monkeypatch):
+    """scripts/results.py copies each run's own numbers and machine into docs/results.md."""
+    import sys
+
+    results_script = load_script("results")
+    metrics = json.loads((trained_run / "metrics.json").read_text())
+    out = tmp_path / "results.md"
+    monkeypatch.setattr(sys, "argv", ["results.py", str(trained_run), str(tmp_path / "not-a-run"), "--out", str(out)])
+    results_script.main()
+    text = out.read_text()
+    row = next(line for line in text.splitlines() if line.startswith("| lenet5 |"))
+    assert f"| {metrics['test_accuracy']:.4f} |" in row and f"| {metrics['epochs']} |" in row
+    assert f"{metrics['machine']['cores']} cores, TensorFlow {metrics['machine']['tensorflow']}" in text
+    raw = json.loads(out.with_suffix(".json").read_text())
+    assert [r["run"] for r in raw] == [trained_run.name] and raw[0]["accuracy"] == pytest.approx(metrics["test_accuracy"])

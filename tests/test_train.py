@@ -61,6 +61,7 @@ def test_train_writes_run_and_learns(digits, tmp_path):
     saved = json.loads((tmp_path / "run" / "metrics.json").read_text())
     for key in ("model", "dataset", "epochs", "test_accuracy", "train_seconds", "images_per_second"):
         assert key in saved
+    assert saved["machine"]["cores"] == os.cpu_count() and saved["machine"]["tensorflow"] == tf.__version__
     assert any((tmp_path / "run" / "logs").iterdir())
     model, spec, config = load_run(tmp_path / "run")
     assert config["model"]["name"] == "lenet5_modern" and spec.input_shape == (16, 16, 1)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import tensorflow as tf
-
 from convnets.optim.base import Optimizer
 from convnets.optim.schedules import Schedule
 

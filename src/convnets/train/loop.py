@@ -25,6 +25,7 @@ from convnets.data.datasets import Dataset
 from convnets.data.pipeline import PreprocessSpec, make_dataset, steps_per_epoch
 from convnets.errors import ConfigError, ConvnetsError
 from convnets.layers import init
+from convnets.machine import machine_info
 from convnets.models import Model
 from convnets.optim import make_optimizer, make_schedule
 from convnets.train.checkpoint import latest_checkpoint, read_config, restore, write_atomic, write_json
@@ -301,6 +302,7 @@ def train(
         "images_per_second": images_seen / train_seconds if train_seconds else 0.0,
         "trainable_params": model.trainable_params,
         "seed": config.seed,
+        "machine": machine_info(),
     }
     write_json(out / "metrics.json", metrics)
     return metrics

@@ -1,0 +1,36 @@
+"""What machine a result was measured on: CPU model, cores, versions.
+
+Recorded in every run's ``metrics.json`` and in the benchmarks' JSON, so a
+number always travels with the hardware that produced it.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+from pathlib import Path
+from typing import Any
+
+
+def cpu_name() -> str:
+    """The CPU's model name (from /proc/cpuinfo on Linux), else what ``platform`` knows."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def machine_info() -> dict[str, Any]:
+    """CPU, core count, Python and TensorFlow versions of this machine."""
+    import tensorflow as tf
+
+    return {"cpu": cpu_name(), "cores": os.cpu_count(), "python": platform.python_version(),
+            "tensorflow": tf.__version__}
+
+
+def describe(info: dict[str, Any]) -> str:
+    """One line for a results table: ``CPU, N cores, TensorFlow X, Python Y``."""
+    return f"{info['cpu']}, {info['cores']} cores, TensorFlow {info['tensorflow']}, Python {info['python']}"

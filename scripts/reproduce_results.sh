@@ -23,5 +23,5 @@ done
 for m in resnet20 vgg_mini mobilenet_v2_mini googlenet_mini alexnet_mini mobilenet_v1_mini nin_mini densenet_mini; do
   run "$m-cifar10" "$m" folder:cifar10-jpeg
 done
-python scripts/results.py "$RUNS"/*/ --out docs/results.md
+python scripts/results.py "$RUNS"/*/ --out docs/results.md --readme README.md
 python scripts/architecture_pages.py  # their "Measured" sections read docs/results.json

@@ -1,10 +1,13 @@
-"""Collect finished run directories into a Markdown results table.
+"""Collect finished run directories into the results tables.
 
-    python scripts/results.py runs/*/ --out docs/results.md
+    python scripts/results.py runs/*/ --out docs/results.md --readme README.md
 
 Every number comes from the runs' own ``metrics.json``, ``history.csv`` and
 ``config.json``; nothing is typed by hand. The machine is what the runs recorded
-in ``metrics.json`` (older runs without it: this machine).
+in ``metrics.json`` (older runs without it: this machine). ``--readme`` rewrites
+the summary between ``<!-- results:start -->`` and ``<!-- results:end -->``:
+each full-recipe run beside its target (``convnets.recipes.TARGETS``), marked
+**short** when it falls below it.
 """
 
 from __future__ import annotations
@@ -16,6 +19,11 @@ from pathlib import Path
 import pandas as pd
 
 from convnets.machine import describe, machine_info
+from convnets.recipes import TARGETS, recipe_for
+
+DATA_NAMES = {"digits": "digits (bundled)", "mnist": "MNIST", "fashion_mnist": "Fashion-MNIST",
+              "folder:cifar10-jpeg": "CIFAR-10 (JPEG folder)"}
+START, END = "<!-- results:start -->", "<!-- results:end -->"
 
 
 def _dataset_label(name: str) -> str:
@@ -31,6 +39,7 @@ def markdown(table: pd.DataFrame) -> str:
 
 
 def collect(run_dirs: list[Path]) -> pd.DataFrame:
+    """One row per finished run (a directory with metrics.json and config.json)."""
     rows = []
     for d in run_dirs:
         mpath, cpath = d / "metrics.json", d / "config.json"
@@ -40,39 +49,76 @@ def collect(run_dirs: list[Path]) -> pd.DataFrame:
         hist = pd.read_csv(d / "history.csv") if (d / "history.csv").is_file() else None
         t = c["train"]
         recipe = f"{t['optimizer']} lr {t['lr']:g}, {t['schedule']}, batch {t['batch_size']}"
+        if t.get("weight_decay"):
+            recipe += f", wd {t['weight_decay']:g}"
         if t.get("augment", "none") != "none":
             recipe += f", augment {t['augment']}"
         if t.get("precision", "float32") != "float32":
             recipe += f", {t['precision']}"
-        best = f"{hist['val_accuracy'].max():.4f}" if hist is not None else ""
         rows.append({
-            "model": m["model"], "dataset_name": m["dataset"], "accuracy": m["test_accuracy"], "seconds": m["train_seconds"], "dataset": _dataset_label(m["dataset"]),
+            "model": m["model"], "dataset": _dataset_label(m["dataset"]),
             "params": f"{m['trainable_params']:,}", "epochs": m["epochs"], "test accuracy": f"{m['test_accuracy']:.4f}",
-            "best epoch accuracy": best, "train seconds": f"{m['train_seconds']:.0f}",
-            "images/s": f"{m['images_per_second']:.0f}", "recipe": recipe, "run": d.name,
-            "machine": describe(m.get("machine") or machine_info()),
+            "best epoch accuracy": f"{hist['val_accuracy'].max():.4f}" if hist is not None else "",
+            "train seconds": f"{m['train_seconds']:.0f}", "images/s": f"{m['images_per_second']:.0f}",
+            "recipe": recipe, "run": d.name, "machine": describe(m.get("machine") or machine_info()),
+            # raw values, for the JSON and the README summary
+            "accuracy": m["test_accuracy"], "seconds": m["train_seconds"],
+            "precision": t.get("precision", "float32"), "shape": "x".join(map(str, c["model"]["input_shape"])),
         })
     return pd.DataFrame(rows)
+
+
+def summary(table: pd.DataFrame) -> str:
+    """The README's table: full-recipe runs against their targets, and precision comparisons."""
+    lines = ["| model | data | epochs | test accuracy | training time | paper / target |", "| --- | --- | --- | --- | --- | --- |"]
+    for r in table.itertuples(index=False):
+        data = f"{DATA_NAMES.get(r.dataset, r.dataset)} ({r.shape})"
+        if r.precision != "float32":
+            ref = table[(table.model == r.model) & (table.dataset == r.dataset) & (table.epochs == r.epochs)
+                        & (table.precision == "float32")]
+            note = f"float32, same epochs: {ref.accuracy.iloc[0]:.2%} ({ref.seconds.iloc[0]:,.0f} s)" if len(ref) else ""
+            model = f"`{r.model}`, {r.precision}"
+        elif r.epochs == recipe_for(r.model, r.dataset).epochs:
+            target, source = TARGETS.get((r.model, r.dataset), (None, ""))
+            note = source + (" **short**" if target is not None and r.accuracy < target else "")
+            model = f"`{r.model}`"
+        else:  # a shortened float32 run: the reference of a precision row
+            continue
+        lines.append(f"| {model} | {data} | {r.epochs} | {r.accuracy:.2%} | {r.seconds:,.0f} s | {note} |")
+    return "\n".join(lines)
+
+
+def replace_between_markers(path: Path, text: str) -> None:
+    doc = path.read_text()
+    if START not in doc or END not in doc:
+        raise SystemExit(f"{path}: no {START} ... {END} markers to write the results between")
+    head, rest = doc.split(START, 1)
+    path.write_text(head + START + "\n" + text + "\n" + END + rest.split(END, 1)[1])
 
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("runs", nargs="+", type=Path)
     p.add_argument("--out", type=Path)
+    p.add_argument("--readme", type=Path, help="also rewrite the summary table in this file")
     p.add_argument("--note", default="", help="a sentence on how the runs were made")
     args = p.parse_args()
     table = collect(args.runs)
+    if table.empty:
+        raise SystemExit("no finished runs (directories with metrics.json and config.json) among the arguments")
     if args.out:  # the raw numbers too, for docs/architectures (scripts/architecture_pages.py)
         raw = table[["model", "dataset", "accuracy", "epochs", "seconds", "run"]]
         args.out.with_suffix(".json").write_text(raw.to_json(orient="records", indent=2) + "\n")
-    table = table.drop(columns=["dataset_name", "accuracy", "seconds"])
-    machines = table["machine"].unique()
+    if args.readme:
+        replace_between_markers(args.readme, summary(table))
+    shown = table.drop(columns=["accuracy", "seconds", "precision", "shape"])
+    machines = shown["machine"].unique()
     if len(machines) == 1:  # one machine: say it once, above the table
-        table = table.drop(columns=["machine"])
+        shown = shown.drop(columns=["machine"])
     text = (
         "# Results\n\nGenerated by `python scripts/results.py` from run directories; "
         "do not edit by hand.\n\n"
-        f"Machine: {'; '.join(machines)}\n\n" + (f"{args.note}\n\n" if args.note else "") + markdown(table) + "\n"
+        f"Machine: {'; '.join(machines)}\n\n" + (f"{args.note}\n\n" if args.note else "") + markdown(shown) + "\n"
     )
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)

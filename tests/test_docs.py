@@ -56,3 +56,22 @@ def test_results_table_is_read_from_the_run(trained_run, tmp_path, monkeypatch):
     assert f"{metrics['machine']['cores']} cores, TensorFlow {metrics['machine']['tensorflow']}" in text
     raw = json.loads(out.with_suffix(".json").read_text())
     assert [r["run"] for r in raw] == [trained_run.name] and raw[0]["accuracy"] == pytest.approx(metrics["test_accuracy"])
+
+
+def test_readme_summary_marks_runs_short_of_their_target(tmp_path):
+    import pandas as pd
+
+    results_script = load_script("results")
+    row = dict(model="lenet5", dataset="mnist", epochs=20, precision="float32", shape="32x32x1", seconds=700.0)
+    table = pd.DataFrame([{**row, "accuracy": 0.9850}, {**row, "dataset": "digits", "accuracy": 0.9806},
+                          {**row, "epochs": 3, "accuracy": 0.98},
+                          {**row, "epochs": 3, "precision": "mixed_float16", "accuracy": 0.9807, "seconds": 300.0}])
+    lines = results_script.summary(table).splitlines()
+    assert len(lines) == 2 + 3  # the shortened float32 run is only the precision row's reference
+    assert "98.50%" in lines[2] and lines[2].endswith("**short** |")
+    assert "98.06%" in lines[3] and "**short**" not in lines[3]
+    assert "mixed_float16" in lines[4] and "float32, same epochs: 98.00% (700 s)" in lines[4]
+    readme = tmp_path / "README.md"
+    readme.write_text(f"intro\n{results_script.START}\nold table\n{results_script.END}\nrest\n")
+    results_script.replace_between_markers(readme, "new table")
+    assert readme.read_text() == f"intro\n{results_script.START}\nnew table\n{results_script.END}\nrest\n"

@@ -27,6 +27,8 @@ from typing import Any, Callable
 
 import numpy as np
 
+import convnets  # noqa: F401  before anything imports TensorFlow: the library's oneDNN default applies to every framework here
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).parent))
 

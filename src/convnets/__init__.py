@@ -4,6 +4,13 @@ TensorFlow's low-level API (``tf.Module``, ``tf.Variable``, ``tf.nn``)."""
 import os
 import sys
 
+# oneDNN kernels for convolutions, pooling and batch norm: TensorFlow turns them on
+# by default only on CPUs with AVX-512-class features, and falls back to Eigen's
+# elsewhere (AMD EPYC, older Intel), where training here runs 1.2x (ResNet-20) to
+# 3x (LeNet-5) slower (benchmarks/NOTES.md). Read once, when TensorFlow is first
+# imported: set TF_ENABLE_ONEDNN_OPTS=0 before importing convnets to turn them off.
+os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")
+
 # TensorFlow's C++ start-up logging (CUDA probing on CPU-only machines) drowns
 # our output; set TF_CPP_MIN_LOG_LEVEL=0 to see it again.
 if "tensorflow" not in sys.modules and os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3") == "3":

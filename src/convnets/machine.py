@@ -23,12 +23,22 @@ def cpu_name() -> str:
     return platform.processor() or platform.machine()
 
 
+def onednn_enabled() -> bool | None:
+    """Whether TensorFlow runs its oneDNN CPU kernels in this process (None: unknown)."""
+    try:
+        from tensorflow.python.util import _pywrap_util_port  # no public API says this
+
+        return bool(_pywrap_util_port.IsMklEnabled())
+    except (ImportError, AttributeError):
+        return None
+
+
 def machine_info() -> dict[str, Any]:
-    """CPU, core count, Python and TensorFlow versions of this machine."""
+    """CPU, core count, Python and TensorFlow versions of this machine, and oneDNN on or off."""
     import tensorflow as tf
 
     return {"cpu": cpu_name(), "cores": os.cpu_count(), "python": platform.python_version(),
-            "tensorflow": tf.__version__}
+            "tensorflow": tf.__version__, "onednn": onednn_enabled()}
 
 
 def describe(info: dict[str, Any]) -> str:

@@ -60,8 +60,13 @@ def test_time_to_accuracy_script_runs(tmp_path, data_dir):
     out = tmp_path / "tta.json"
     proc = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "time_to_accuracy.py"), "--task", "lenet5_mnist",
                            "--frameworks", "convnets", "--subset", "2000", "--epochs", "2", "--target", "0.5",
-                           "--data-dir", str(data_dir), "--json", str(out)], capture_output=True, text=True, timeout=600)
+                           "--data-dir", str(data_dir), "--json", str(out), "--md", str(tmp_path / "tta.md")],
+                          capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr[-2000:]
-    (r,) = json.loads(out.read_text())
+    report = json.loads(out.read_text())
+    assert report["subset"] == 2000 and report["machine"]["cores"] > 0
+    assert not (tmp_path / "tta.md").exists()  # a subset run is a check, not a result for the docs
+    assert "| lenet5_mnist | convnets | 0.500 |" in proc.stdout
+    (r,) = report["results"]
     assert r["reached"] and r["epochs"] >= 1 and r["seconds"] > 0 and r["train_images"] == 2000
     assert r["best_accuracy"] >= 0.5

@@ -7,7 +7,7 @@ import sys
 # oneDNN kernels for convolutions, pooling and batch norm: TensorFlow turns them on
 # by default only on CPUs with AVX-512-class features, and falls back to Eigen's
 # elsewhere (AMD EPYC, older Intel), where training here runs 1.2x (ResNet-20) to
-# 3x (LeNet-5) slower (benchmarks/NOTES.md). Read once, when TensorFlow is first
+# 3-4x (LeNet-5) slower (benchmarks/NOTES.md). Read once, when TensorFlow is first
 # imported: set TF_ENABLE_ONEDNN_OPTS=0 before importing convnets to turn them off.
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")
 

@@ -68,8 +68,10 @@ def collect(run_dirs: list[Path]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def summary(table: pd.DataFrame) -> str:
-    """The README's table: full-recipe runs against their targets, and precision comparisons."""
+def summary(table: pd.DataFrame, pending: bool = True) -> str:
+    """The README's table: full-recipe runs against their targets, precision comparisons,
+    and (``pending``) a row for every target no run has measured yet."""
+    done: set[tuple[str, str]] = set()
     lines = ["| model | data | epochs | test accuracy | training time | paper / target |", "| --- | --- | --- | --- | --- | --- |"]
     for r in table.itertuples(index=False):
         data = f"{DATA_NAMES.get(r.dataset, r.dataset)} ({r.shape})"
@@ -85,6 +87,11 @@ def summary(table: pd.DataFrame) -> str:
         else:  # a shortened float32 run: the reference of a precision row
             continue
         lines.append(f"| {model} | {data} | {r.epochs} | {r.accuracy:.2%} | {r.seconds:,.0f} s | {note} |")
+        done.add((r.model, r.dataset))
+    for model, dataset in TARGETS if pending else ():
+        if (model, dataset) not in done:
+            lines.append(f"| `{model}` | {DATA_NAMES.get(dataset, dataset)} | {recipe_for(model, dataset).epochs} "
+                         f"| not run yet | - | {TARGETS[model, dataset][1]} |")
     return "\n".join(lines)
 
 

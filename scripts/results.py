@@ -40,7 +40,7 @@ def markdown(table: pd.DataFrame) -> str:
 
 def collect(run_dirs: list[Path]) -> pd.DataFrame:
     """One row per finished run (a directory with metrics.json and config.json)."""
-    rows = []
+    rows, here = [], describe(machine_info())  # for runs made before metrics.json kept the machine
     for d in run_dirs:
         mpath, cpath = d / "metrics.json", d / "config.json"
         if not (mpath.is_file() and cpath.is_file()):
@@ -60,7 +60,7 @@ def collect(run_dirs: list[Path]) -> pd.DataFrame:
             "params": f"{m['trainable_params']:,}", "epochs": m["epochs"], "test accuracy": f"{m['test_accuracy']:.4f}",
             "best epoch accuracy": f"{hist['val_accuracy'].max():.4f}" if hist is not None else "",
             "train seconds": f"{m['train_seconds']:.0f}", "images/s": f"{m['images_per_second']:.0f}",
-            "recipe": recipe, "run": d.name, "machine": describe(m.get("machine") or machine_info()),
+            "recipe": recipe, "run": d.name, "machine": describe(m["machine"]) if "machine" in m else here,
             # raw values, for the JSON and the README summary
             "accuracy": m["test_accuracy"], "seconds": m["train_seconds"],
             "precision": t.get("precision", "float32"), "shape": "x".join(map(str, c["model"]["input_shape"])),

@@ -67,11 +67,10 @@ class Conv2D(Layer):
         )
 
     def forward(self, x: tf.Tensor, training: bool = False) -> tf.Tensor:
-        kwargs = dict(
-            strides=(1, *self.stride, 1),
-            padding=pad.tf_padding(self.padding),
-            dilations=(1, *self.dilation, 1),
-        )
+        pads, padding = pad.conv_padding(self.padding, self.kernel_size, self.stride, self.dilation)
+        if pads is not None:
+            x = tf.pad(x, pads)
+        kwargs = dict(strides=(1, *self.stride, 1), padding=padding, dilations=(1, *self.dilation, 1))
         w = tf.cast(self.w, x.dtype)
         if self.groups == 1:
             y = tf.nn.conv2d(x, w, **kwargs)
@@ -132,10 +131,9 @@ class DepthwiseConv2D(Layer):
         )
 
     def forward(self, x: tf.Tensor, training: bool = False) -> tf.Tensor:
-        padding = self.padding
-        if not isinstance(padding, str):
-            x = tf.pad(x, pad.tf_padding(padding))
-            padding = "VALID"
+        pads, padding = pad.conv_padding(self.padding, self.kernel_size, self.stride, self.dilation)
+        if pads is not None:
+            x = tf.pad(x, pads)
         y = tf.nn.depthwise_conv2d(
             x,
             tf.cast(self.w, x.dtype),

@@ -78,3 +78,25 @@ def tf_padding(padding: str | Pads) -> str | list[list[int]]:
         return padding
     (t, b), (l, r) = padding
     return [[0, 0], [t, b], [l, r], [0, 0]]
+
+
+def conv_padding(
+    padding: str | Pads, kernel: tuple[int, int], stride: tuple[int, int], dilation: tuple[int, int]
+) -> tuple[list[list[int]] | None, str]:
+    """How to run a convolution with ``padding``: ``(pads for tf.pad or None, "SAME"/"VALID")``.
+
+    Never TensorFlow's ``"EXPLICIT"`` padding: with it, oneDNN runs the forward
+    convolution but leaves both backward convolutions on the slower Eigen kernels
+    (2x slower training on ResNet-20, benchmarks/NOTES.md). Explicit pads that equal
+    ``"SAME"`` (stride 1, the paper's ``(k - 1) / 2`` on each side) become ``"SAME"``;
+    any others are a ``tf.pad`` before a ``"VALID"`` convolution.
+    """
+    if isinstance(padding, str):
+        return None, padding
+    if all(p == 0 for side in padding for p in side):
+        return None, "VALID"
+    same = all(
+        s == 1 and (t, b) == (((k - 1) * d) // 2, (k - 1) * d - ((k - 1) * d) // 2)
+        for (t, b), k, s, d in zip(padding, kernel, stride, dilation)
+    )
+    return (None, "SAME") if same else (tf_padding(padding), "VALID")

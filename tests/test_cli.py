@@ -100,6 +100,23 @@ def write_corrupt_mnist(root: Path) -> None:
         (d / f"{name}.gz").write_bytes(gzip.compress(b"\x00\x00\x08\x01" + b"\x00\x00\x00\x05" + b"\x01" * 3))
 
 
+def test_train_gives_minis_fashion_mnist_at_its_own_28x28x1(capsys, tmp_path):
+    """The recipe's input shape (recipes.input_shape_for) is the CLI's default; a flag overrides it."""
+    d = tmp_path / "data" / "fashion-mnist"
+    d.mkdir(parents=True)
+    rng = np.random.default_rng(0)
+    for prefix, n in (("train", 16), ("t10k", 8)):
+        for kind, arr in (("images", rng.integers(0, 256, (n, 28, 28))), ("labels", rng.integers(0, 10, n))):
+            header = bytes([0, 0, 8, arr.ndim]) + b"".join(v.to_bytes(4, "big") for v in arr.shape)
+            (d / f"{prefix}-{kind}-idx{arr.ndim}-ubyte.gz").write_bytes(gzip.compress(header + arr.astype(np.uint8).tobytes()))
+    for extra, shape in (((), [28, 28, 1]), (("--input-shape", "32,32,3"), [32, 32, 3])):
+        out = tmp_path / f"run{shape[0]}"
+        code, _, err = run_cli(capsys, "train", "vgg_mini", "--dataset", "fashion_mnist", "--data-dir", str(tmp_path / "data"),
+                               "--epochs", "1", "--batch-size", "8", "--out", str(out), "--quiet", *extra)
+        assert code == 0, err
+        assert json.loads((out / "config.json").read_text())["model"]["input_shape"] == shape
+
+
 @pytest.mark.parametrize(
     "argv,expected",
     [

@@ -11,7 +11,7 @@ import pytest
 import convnets
 from convnets.data import load_dataset
 from convnets.layers import init
-from convnets.recipes import MINIS, TARGETS, recipe_for
+from convnets.recipes import TARGETS, input_shape_for, recipe_for
 from convnets.train import train
 
 
@@ -34,8 +34,7 @@ def test_lenet5_modern_one_epoch_on_mnist(data_dir, tmp_path):
 def test_recipe_reaches_its_target(model_name, dataset_name, data_dir, tmp_path):
     """Each recipe of docs/results.md, run in full (minutes to hours), reaches its target."""
     target, _ = TARGETS[model_name, dataset_name]
-    shape = (28, 28, 1) if model_name in MINIS and dataset_name == "fashion_mnist" else None
-    m = run_recipe(model_name, dataset_name, data_dir, tmp_path, input_shape=shape)
+    m = run_recipe(model_name, dataset_name, data_dir, tmp_path, input_shape=input_shape_for(model_name, dataset_name))
     assert m["epochs"] == recipe_for(model_name, dataset_name).epochs
     assert m["test_accuracy"] >= target
 

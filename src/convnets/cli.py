@@ -66,7 +66,7 @@ def parse_model_args(items: list[str] | None) -> dict[str, Any]:
 
 
 def _add_model_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--input-shape", metavar="H,W,C", help="model input shape (default: the model's)")
+    p.add_argument("--input-shape", metavar="H,W,C", help="model input shape (default: the model's; the minis take Fashion-MNIST at 28,28,1)")
     p.add_argument("--num-classes", type=int, metavar="N", help="classifier outputs (default: the model's, or the data set's)")
     p.add_argument("--model-arg", action="append", metavar="KEY=VALUE", help="builder option, repeatable (e.g. alpha=0.5)")
 
@@ -220,7 +220,7 @@ def cmd_train(args: argparse.Namespace) -> None:
     from convnets.errors import ConfigError
     from convnets.layers import init
     from convnets.models import model_info
-    from convnets.recipes import recipe_for
+    from convnets.recipes import input_shape_for, recipe_for
     from convnets.train import train
     from convnets.train.distribute import make_strategy, scope
 
@@ -239,6 +239,7 @@ def cmd_train(args: argparse.Namespace) -> None:
     )
     dataset = load_dataset(args.dataset, args.data_dir, allow_download=not args.no_download)
     strategy = make_strategy(config.strategy)
+    args.input_shape = args.input_shape or input_shape_for(args.model, args.dataset)
     with scope(strategy):
         init.set_seed(config.seed)
         model = _build_model(args, num_classes=dataset.num_classes)

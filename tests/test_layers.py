@@ -131,6 +131,14 @@ def test_pools():
     assert MaxPool2D(3, 2).output_shape((55, 55, 96)) == (27, 27, 96)  # AlexNet's overlapping pool
     assert MaxPool2D(3, 2, padding=1)(x).shape == (1, 2, 2, 1)
     assert GlobalAvgPool()(x).numpy().tolist() == [[7.5]]
+    # Padding never wins the max, on either path (stride 1 runs as "SAME", stride 2 pads -inf).
+    neg = -1.0 - tf.random.stateless_uniform((2, 5, 5, 3), (1, 2))
+    for stride in (1, 2):
+        y = MaxPool2D(3, stride, padding=1)(neg).numpy()
+        p = np.pad(neg.numpy(), ((0, 0), (1, 1), (1, 1), (0, 0)), constant_values=-np.inf)
+        ref = np.stack([np.stack([p[:, i:i + 3, j:j + 3].max(axis=(1, 2)) for j in range(0, 5, stride)], 1)
+                        for i in range(0, 5, stride)], 1)
+        np.testing.assert_array_equal(y, ref)
 
 
 def test_subsampling_sums_times_coefficient_plus_bias():

@@ -30,11 +30,11 @@ class MaxPool2D(_Pool2D):
     """Max pooling; ``MaxPool2D(3, 2)`` is AlexNet's overlapping pooling (Sec. 3.4)."""
 
     def forward(self, x: tf.Tensor, training: bool = False) -> tf.Tensor:
-        padding = self.padding
-        if not isinstance(padding, str):
-            # Pad with -inf so padding never wins the max (PyTorch semantics).
-            x = tf.pad(x, pad.tf_padding(padding), constant_values=float("-inf"))
-            padding = "VALID"
+        # TensorFlow's "SAME" max pooling ignores the padding, as PyTorch's does, so
+        # pads equal to "SAME" stay one op; other pads are -inf, which never wins the max.
+        pads, padding = pad.conv_padding(self.padding, self.pool_size, self.stride, (1, 1))
+        if pads is not None:
+            x = tf.pad(x, pads, constant_values=float("-inf"))
         return tf.nn.max_pool2d(x, self.pool_size, self.stride, padding)
 
 

@@ -108,7 +108,8 @@ def main() -> None:
     p.add_argument("runs", nargs="+", type=Path)
     p.add_argument("--out", type=Path)
     p.add_argument("--readme", type=Path, help="also rewrite the summary table in this file")
-    p.add_argument("--note", default="", help="a sentence on how the runs were made")
+    p.add_argument("--note", default=(Path(__file__).parent / "results-note.txt").read_text().strip(),
+                   help="a sentence on how the runs were made (default: scripts/results-note.txt)")
     args = p.parse_args()
     table = collect(args.runs)
     if table.empty:

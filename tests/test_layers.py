@@ -113,6 +113,34 @@ def test_batchnorm_training_and_inference():
     assert bn.trainable_params == 6 and bn.total_params == 12
 
 
+@pytest.mark.parametrize("dtype", [tf.float32, tf.float16, tf.bfloat16])
+def test_fused_batchnorm_equals_the_step_by_step_form(dtype):
+    """Same outputs, gradients and moving statistics, training and inference (and under mixed precision)."""
+    x = tf.constant(np.random.default_rng(6).normal(1.0, 2.0, size=(8, 5, 5, 4)).astype(np.float32))
+    x = tf.cast(x, dtype)
+    fused, plain = BatchNorm(4, epsilon=1e-3), BatchNorm(4, epsilon=1e-3, fused=False)
+    for bn in (fused, plain):
+        bn.gamma.assign([0.5, 1.0, 1.5, 2.0])
+        bn.beta.assign([0.1, -0.2, 0.3, 0.0])
+    tol = dict(rtol=1e-4, atol=1e-4) if dtype == tf.float32 else dict(rtol=3e-2, atol=5e-2)
+    weights = tf.constant(np.random.default_rng(7).normal(size=(8, 5, 5, 4)).astype(np.float32))
+    outs, grads = [], []
+    for bn in (fused, plain):
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            y = bn(x, training=True)
+            loss = tf.reduce_sum(tf.cast(y, tf.float32) * weights)
+        assert y.dtype == dtype
+        outs.append(tf.cast(y, tf.float32).numpy())
+        grads.append([tf.cast(g, tf.float32).numpy() for g in tape.gradient(loss, [x, bn.gamma, bn.beta])])
+    np.testing.assert_allclose(outs[0], outs[1], **tol)
+    for a, b in zip(*grads):
+        np.testing.assert_allclose(a, b, **tol)
+    np.testing.assert_allclose(fused.moving_mean.numpy(), plain.moving_mean.numpy(), **tol)
+    np.testing.assert_allclose(fused.moving_variance.numpy(), plain.moving_variance.numpy(), **tol)
+    np.testing.assert_allclose(tf.cast(fused(x), tf.float32).numpy(), tf.cast(plain(x), tf.float32).numpy(), **tol)
+
+
 def test_local_response_norm_formula():
     x = np.random.default_rng(5).normal(size=(1, 2, 2, 7)).astype(np.float32)
     lrn = LocalResponseNorm(size=5, k=2.0, alpha=1e-2, beta=0.75)

@@ -202,6 +202,17 @@ def test_googlenet_aux_heads_only_in_training():
     assert m(x, training=False).shape == (2, 10)
 
 
+def test_option_a_shortcut_subsamples_and_zero_pads():
+    """Sec. 3.3 option A: x[:, ::2, ::2] with the new channels zero, half on each side (odd sizes too)."""
+    from convnets.models.resnet import ZeroPadShortcut
+
+    x = np.random.default_rng(0).normal(size=(2, 7, 7, 4)).astype(np.float32)
+    y = ZeroPadShortcut(4, 8, 2)(tf.constant(x)).numpy()
+    ref = np.pad(x[:, ::2, ::2, :], ((0, 0), (0, 0), (0, 0), (2, 2)))
+    np.testing.assert_array_equal(y, ref)
+    assert ZeroPadShortcut(4, 8, 2).output_shape((7, 7, 4)) == y.shape[1:]
+
+
 def test_plain_cifar_net_has_the_same_layers_without_shortcuts():
     """Fig. 6's plain-20: same parameters as ResNet-20 (option A shortcuts are free),
     but the output does not depend on the shortcut path."""

@@ -70,3 +70,23 @@ def test_time_to_accuracy_script_runs(tmp_path, data_dir):
     (r,) = report["results"]
     assert r["reached"] and r["epochs"] >= 1 and r["seconds"] > 0 and r["train_images"] == 2000
     assert r["best_accuracy"] >= 0.5
+
+
+def test_profile_ops_shows_backward_convolutions_on_onednn(tmp_path):
+    """The per-kernel profile runs, and with oneDNN on no convolution falls back to Eigen's
+    kernels (padding="EXPLICIT" once sent ResNet-20's backward convolutions there, 2x slower)."""
+    from convnets.machine import onednn_enabled
+
+    out = tmp_path / "p.json"
+    proc = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "profile_ops.py"), "--model", "resnet20",
+                           "--batch", "8", "--steps", "1", "--json", str(out)], capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    report = json.loads(out.read_text())
+    ours = report["convnets"]["kernels_ms"]
+    assert report["convnets"]["wall_ms"] > 0 and report["Keras"]["kernels_ms"]
+    convs = {k for k in ours if "Conv2D" in k}
+    assert any("BackpropFilter" in k for k in convs) and any("BackpropInput" in k for k in convs), convs
+    if onednn_enabled():
+        assert all(k.startswith("_Mkl") for k in convs), convs
+        assert any("FusedBatchNorm" in k for k in ours), sorted(ours)
+    assert "wall time per step" in proc.stdout

@@ -51,6 +51,25 @@ def test_overfits_one_batch():
     assert np.mean(np.argmax(m(x).numpy(), 1) == y.numpy()) == 1.0
 
 
+def test_fused_and_unfused_batchnorm_train_the_same():
+    """--unfused-bn is a speed choice only: the same losses and weights, step by step."""
+    from convnets.optim import make_optimizer
+    from convnets.train.loop import make_train_step
+
+    x = tf.random.stateless_normal((32, 16, 16, 1), (3, 4))
+    y = tf.range(32, dtype=tf.int64) % 10
+    losses, weights = [], []
+    for fused in (True, False):
+        m = fresh_model(name="resnet20", shape=(16, 16, 1))
+        step = make_train_step(m, make_optimizer("sgd", 0.1, 0.9), TrainConfig(fused_batch_norm=fused), (16, 16, 1))
+        assert all(b.fused == fused for b in m.submodules if isinstance(b, convnets.layers.BatchNorm))
+        losses.append([float(step(x, y)[0]) for _ in range(5)])
+        weights.append(m.trainable_variables[0].numpy())
+    np.testing.assert_allclose(losses[0], losses[1], rtol=1e-4)
+    assert losses[0][-1] < losses[0][0]
+    np.testing.assert_allclose(weights[0], weights[1], atol=1e-4)
+
+
 def test_train_writes_run_and_learns(digits, tmp_path):
     cfg = TrainConfig(epochs=3, batch_size=64, lr=3e-3)
     metrics = train(fresh_model(), digits, cfg, tmp_path / "run", progress=False, log=lambda s: None)

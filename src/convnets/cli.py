@@ -115,6 +115,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--augment", choices=["none", "flip", "crop", "crop_flip"])
     p.add_argument("--seed", type=int, help="seed for weights, data order and dropout (default 0)")
     p.add_argument("--xla", action="store_true", default=None, help="compile steps with XLA (jit_compile)")
+    p.add_argument("--unfused-bn", dest="fused_bn", action="store_const", const=False, default=None,
+                   help="train BatchNorm with the step-by-step ops instead of the one fused kernel (same results, slower)")
     p.add_argument("--precision", choices=["float32", "mixed_float16", "mixed_bfloat16"],
                    help="compute dtype; variables stay float32 (mixed_float16 adds loss scaling)")
     p.add_argument("--strategy", choices=["default", "mirrored", "multiworker"],
@@ -235,7 +237,7 @@ def cmd_train(args: argparse.Namespace) -> None:
         epochs=args.epochs, batch_size=args.batch_size, optimizer=args.optimizer, lr=args.lr,
         momentum=args.momentum, weight_decay=args.weight_decay, schedule=args.schedule, step_epochs=steps,
         warmup_epochs=args.warmup_epochs, label_smoothing=args.label_smoothing, augment=args.augment,
-        seed=args.seed, jit_compile=args.xla, precision=args.precision, strategy=args.strategy,
+        seed=args.seed, jit_compile=args.xla, fused_batch_norm=args.fused_bn, precision=args.precision, strategy=args.strategy,
     )
     dataset = load_dataset(args.dataset, args.data_dir, allow_download=not args.no_download)
     strategy = make_strategy(config.strategy)

@@ -29,6 +29,7 @@ class TrainConfig:
     aux_weight: float = 0.3  # GoogLeNet's auxiliary classifiers (Szegedy et al. 2014, Sec. 5)
     seed: int = 0
     jit_compile: bool = False  # XLA; off by default since compile time dominates short CPU runs
+    fused_batch_norm: bool = True  # BatchNorm trains with one FusedBatchNormV3 kernel; False: the step-by-step ops
     precision: str = "float32"  # float32 | mixed_float16 | mixed_bfloat16 (variables stay float32)
     strategy: str = "default"  # default (one device) | mirrored (all local GPUs) | multiworker (TF_CONFIG)
 

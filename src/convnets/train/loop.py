@@ -24,7 +24,7 @@ from tqdm.auto import tqdm
 from convnets.data.datasets import Dataset
 from convnets.data.pipeline import PreprocessSpec, make_dataset, steps_per_epoch
 from convnets.errors import ConfigError, ConvnetsError
-from convnets.layers import init
+from convnets.layers import BatchNorm, init
 from convnets.machine import machine_info
 from convnets.models import Model
 from convnets.optim import make_optimizer, make_schedule
@@ -59,6 +59,9 @@ def make_train_step(model: Model, optimizer: Any, config: TrainConfig, input_sha
     """
     dtype = compute_dtype(config.precision)
     distributed = is_distributed(strategy)
+    for layer in model.submodules:  # the same arithmetic either way; fused is one kernel (layers/norm.py)
+        if isinstance(layer, BatchNorm):
+            layer.fused = config.fused_batch_norm
 
     def replica_step(x: tf.Tensor, y: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor]:
         variables = model.trainable_variables

@@ -25,10 +25,11 @@ def keras_model(name: str, input_shape: tuple[int, int, int], num_classes: int) 
 
     inp = keras.Input(input_shape)
     x = inp
-    if name == "lenet5_modern":
-        x = L.MaxPooling2D(2)(L.Conv2D(6, 5, padding="same", activation="relu")(x))
-        x = L.MaxPooling2D(2)(L.Conv2D(16, 5, activation="relu")(x))
-        x = L.Dense(84, activation="relu")(L.Dense(120, activation="relu")(L.Flatten()(x)))
+    if name == "lenet5_modern":  # He-uniform kernels in the ReLU layers, as ours (lenet.py)
+        he = dict(activation="relu", kernel_initializer="he_uniform")
+        x = L.MaxPooling2D(2)(L.Conv2D(6, 5, padding="same", **he)(x))
+        x = L.MaxPooling2D(2)(L.Conv2D(16, 5, **he)(x))
+        x = L.Dense(84, **he)(L.Dense(120, **he)(L.Flatten()(x)))
         out = L.Dense(num_classes)(x)
     elif name == "vgg_mini":
         for v in VGG_MINI:
@@ -96,8 +97,8 @@ def torch_model(name: str, input_shape: tuple[int, int, int], num_classes: int) 
     if name == "lenet5_modern":
         features = nn.Sequential(nn.Conv2d(c, 6, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),
                                  nn.Conv2d(6, 16, 5), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten())
-        return nn.Sequential(features, nn.Linear(flat_size(features), 120), nn.ReLU(), nn.Linear(120, 84), nn.ReLU(),
-                             nn.Linear(84, num_classes))
+        return _like_convnets(nn.Sequential(features, nn.Linear(flat_size(features), 120), nn.ReLU(),
+                                            nn.Linear(120, 84), nn.ReLU(), nn.Linear(84, num_classes)), he=True)
     if name == "vgg_mini":
         layers: list[nn.Module] = []
         ch = c
@@ -108,8 +109,8 @@ def torch_model(name: str, input_shape: tuple[int, int, int], num_classes: int) 
                 layers += [nn.Conv2d(ch, v, 3, padding=1), nn.BatchNorm2d(v, eps=1e-5, momentum=0.1), nn.ReLU()]
                 ch = v
         features = nn.Sequential(*layers, nn.Flatten())
-        return nn.Sequential(features, nn.Linear(flat_size(features), 128), nn.ReLU(), nn.Dropout(0.5),
-                             nn.Linear(128, 128), nn.ReLU(), nn.Dropout(0.5), nn.Linear(128, num_classes))
+        return _like_convnets(nn.Sequential(features, nn.Linear(flat_size(features), 128), nn.ReLU(), nn.Dropout(0.5),
+                                            nn.Linear(128, 128), nn.ReLU(), nn.Dropout(0.5), nn.Linear(128, num_classes)))
     if name == "resnet20":
         return _TorchCifarResNet(c, num_classes)
     if name == "mobilenet_v1_mini":
@@ -129,6 +130,22 @@ def torch_model(name: str, input_shape: tuple[int, int, int], num_classes: int) 
     if name == "resnet50":
         return _TorchResNet50(c, num_classes)
     raise ValueError(f"no PyTorch reference for {name}")
+
+
+def _like_convnets(model: Any, he: bool = False) -> Any:
+    """Our initialisation instead of PyTorch's default (uniform +-1/sqrt(fan_in), biases too):
+    zero biases, Glorot-uniform kernels, or He-uniform for all but the last layer (``he``),
+    so a time-to-accuracy race starts from the same distribution in every framework."""
+    from torch import nn
+
+    layers = [m for m in model.modules() if isinstance(m, (nn.Conv2d, nn.Linear))]
+    for i, m in enumerate(layers):
+        if he and i < len(layers) - 1:
+            nn.init.kaiming_uniform_(m.weight, nonlinearity="relu")  # sqrt(6 / fan_in), Keras's he_uniform
+        else:
+            nn.init.xavier_uniform_(m.weight)
+        nn.init.zeros_(m.bias)
+    return model
 
 
 def _torch_classes():  # defined lazily so importing this module does not need torch

@@ -42,6 +42,29 @@ def test_torch_reference_models_match_ours():
         assert torch.is_tensor(theirs(torch.zeros(2, shape[2], shape[0], shape[1])))
 
 
+@pytest.mark.parametrize("name,shape", [("lenet5_modern", (28, 28, 1)), ("vgg_mini", (32, 32, 3))])
+def test_time_to_accuracy_models_start_from_our_initialisation(name, shape):
+    """The race's three models draw their kernels from the same distributions (per-layer std
+    within sampling error) and start with zero biases."""
+    import numpy as np
+
+    import convnets
+    from reference_models import keras_model, torch_model
+
+    def stds(arrays):  # each kernel's (ndim >= 2) std, smallest kernel first
+        arrays = [np.asarray(a) for a in arrays]
+        return [a.std() for a in sorted((a for a in arrays if a.ndim >= 2), key=lambda a: a.size)]
+
+    ours = stds(v.numpy() for v in convnets.create_model(name, input_shape=shape, num_classes=10).trainable_variables)
+    keras = stds(w.numpy() for w in keras_model(name, shape, 10).trainable_weights)
+    np.testing.assert_allclose(keras, ours, rtol=0.2)
+    torch = pytest.importorskip("torch")
+    model = torch_model(name, shape, 10)
+    np.testing.assert_allclose(stds(p.detach().numpy() for p in model.parameters()), ours, rtol=0.2)
+    biases = [m.bias for m in model.modules() if isinstance(m, (torch.nn.Conv2d, torch.nn.Linear))]
+    assert all(not b.detach().numpy().any() for b in biases)
+
+
 def test_throughput_script_runs(tmp_path):
     out = tmp_path / "t.json"
     proc = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "throughput.py"), "--models", "lenet5_modern",

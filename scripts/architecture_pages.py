@@ -244,7 +244,8 @@ def index(pages: list[tuple[str, str, int]]) -> str:
              "| year | family | page |", "|---|---|---|"]
     lines += [f"| {year} | {title} | [{family}.md](architectures/{family}.md) |" for family, title, year in pages]
     lines += ["", "Alongside: [models.md](models.md) (every model's counts), [results.md](results.md) "
-              "(measured accuracy), and the notebooks in `notebooks/`:", "",
+              "(measured accuracy), [benchmarks.md](benchmarks.md) and [time_to_accuracy.md](time_to_accuracy.md) "
+              "(speed beside Keras and PyTorch), and the notebooks in `notebooks/`:", "",
               "1. `01_lenet5.ipynb`: LeNet-5 from the layers up, trained on MNIST",
               "2. `02_alexnet_to_vgg.ipynb`: depth and small kernels",
               "3. `03_residual.ipynb`: a plain net and a ResNet of the same depth side by side",

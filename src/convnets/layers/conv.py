@@ -67,9 +67,7 @@ class Conv2D(Layer):
         )
 
     def forward(self, x: tf.Tensor, training: bool = False) -> tf.Tensor:
-        pads, padding = pad.conv_padding(self.padding, self.kernel_size, self.stride, self.dilation)
-        if pads is not None:
-            x = tf.pad(x, pads)
+        x, padding = pad.pad_for_window(x, self.padding, self.kernel_size, self.stride, self.dilation)
         kwargs = dict(strides=(1, *self.stride, 1), padding=padding, dilations=(1, *self.dilation, 1))
         w = tf.cast(self.w, x.dtype)
         if self.groups == 1:
@@ -131,9 +129,7 @@ class DepthwiseConv2D(Layer):
         )
 
     def forward(self, x: tf.Tensor, training: bool = False) -> tf.Tensor:
-        pads, padding = pad.conv_padding(self.padding, self.kernel_size, self.stride, self.dilation)
-        if pads is not None:
-            x = tf.pad(x, pads)
+        x, padding = pad.pad_for_window(x, self.padding, self.kernel_size, self.stride, self.dilation)
         y = tf.nn.depthwise_conv2d(
             x,
             tf.cast(self.w, x.dtype),

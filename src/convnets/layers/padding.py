@@ -1,4 +1,4 @@
-"""Padding arithmetic shared by convolutions and pooling.
+"""Padding shared by convolutions and pooling: the arithmetic, and padding the input.
 
 ``padding`` is ``"valid"``, ``"same"`` (TensorFlow's rule: output = ceil(in /
 stride), extra pixel at the bottom/right), an int ``p`` (p on every side, as the
@@ -8,6 +8,8 @@ papers and PyTorch write it), or ``((top, bottom), (left, right))``.
 from __future__ import annotations
 
 import math
+
+import tensorflow as tf
 
 from convnets.errors import ConfigError
 
@@ -100,3 +102,12 @@ def conv_padding(
         for (t, b), k, s, d in zip(padding, kernel, stride, dilation)
     )
     return (None, "SAME") if same else (tf_padding(padding), "VALID")
+
+
+def pad_for_window(
+    x: tf.Tensor, padding: str | Pads, kernel: tuple[int, int], stride: tuple[int, int],
+    dilation: tuple[int, int] = (1, 1), value: float = 0.0,
+) -> tuple[tf.Tensor, str]:
+    """``x`` padded as ``conv_padding`` says (with ``value``), and the padding to give the op."""
+    pads, tf_pad = conv_padding(padding, kernel, stride, dilation)
+    return (x if pads is None else tf.pad(x, pads, constant_values=value)), tf_pad

@@ -32,9 +32,7 @@ class MaxPool2D(_Pool2D):
     def forward(self, x: tf.Tensor, training: bool = False) -> tf.Tensor:
         # TensorFlow's "SAME" max pooling ignores the padding, as PyTorch's does, so
         # pads equal to "SAME" stay one op; other pads are -inf, which never wins the max.
-        pads, padding = pad.conv_padding(self.padding, self.pool_size, self.stride, (1, 1))
-        if pads is not None:
-            x = tf.pad(x, pads, constant_values=float("-inf"))
+        x, padding = pad.pad_for_window(x, self.padding, self.pool_size, self.stride, value=float("-inf"))
         return tf.nn.max_pool2d(x, self.pool_size, self.stride, padding)
 
 

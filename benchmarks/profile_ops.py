@@ -27,36 +27,14 @@ from typing import Any, Callable
 
 import numpy as np
 
-import convnets  # before TensorFlow: the library's oneDNN default applies to both frameworks
+import convnets  # noqa: F401  before TensorFlow: the library's oneDNN default applies to both frameworks
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).parent))
 
+from throughput import convnets_variants, keras_variants  # noqa: E402  the benchmark's own steps
+
 SHAPES = {"lenet5_modern": (28, 28, 1)}  # the other reference models take 32x32x3
-
-
-def convnets_step(name: str, shape: tuple, x: np.ndarray, y: np.ndarray) -> Callable[[], Any]:
-    import tensorflow as tf
-
-    from convnets.optim import make_optimizer
-    from convnets.train.config import TrainConfig
-    from convnets.train.loop import make_train_step
-
-    model = convnets.create_model(name, input_shape=shape, num_classes=10)
-    step = make_train_step(model, make_optimizer("sgd", 0.01, 0.9), TrainConfig(), shape)
-    xt, yt = tf.constant(x), tf.constant(y)
-    return lambda: [t.numpy() for t in step(xt, yt)]
-
-
-def keras_step(name: str, shape: tuple, x: np.ndarray, y: np.ndarray) -> Callable[[], Any]:
-    import keras
-
-    from reference_models import keras_model
-
-    model = keras_model(name, shape, 10)
-    model.compile(optimizer=keras.optimizers.SGD(0.01, momentum=0.9),
-                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True), jit_compile=False)
-    return lambda: model.train_on_batch(x, y)
 
 
 def kernel_ms(step: Callable[[], Any], steps: int) -> tuple[dict[str, float], float]:
@@ -104,10 +82,13 @@ def main() -> None:
     rng = np.random.default_rng(0)
     x = rng.normal(size=(args.batch, *shape)).astype(np.float32)
     y = rng.integers(0, 10, size=args.batch).astype(np.int64)
+    # The throughput benchmark's default-mode steps (no XLA / jit_compile), same SGD and batch.
+    variants = convnets_variants(args.model, {}, shape, x, y) + keras_variants(args.model, shape, x, y)
     runs = {}
-    for framework, build in (("convnets", convnets_step), ("Keras", keras_step)):
-        kernels, wall = kernel_ms(build(args.model, shape, x, y), args.steps)
-        runs[framework] = {"wall_ms": wall, "kernels_ms": kernels}
+    for v in variants:
+        if not v.mode:
+            kernels, wall = kernel_ms(v.train, args.steps)
+            runs[v.framework] = {"wall_ms": wall, "kernels_ms": kernels}
 
     ours, theirs = (sorted(runs[f]["kernels_ms"].items(), key=lambda kv: -kv[1])[:args.top] for f in runs)
     print(f"{args.model}, batch {args.batch}: ms per training step (kernel time summed over threads)\n")

@@ -18,6 +18,7 @@ import pytest
 import tensorflow as tf
 
 from convnets.cli import main, parse_model_args, parse_value
+from test_data import write_mnist  # tiny IDX files in the canonical layout
 
 
 def run_cli(capsys, *argv: str) -> tuple[int, str, str]:
@@ -102,13 +103,7 @@ def write_corrupt_mnist(root: Path) -> None:
 
 def test_train_gives_minis_fashion_mnist_at_its_own_28x28x1(capsys, tmp_path):
     """The recipe's input shape (recipes.input_shape_for) is the CLI's default; a flag overrides it."""
-    d = tmp_path / "data" / "fashion-mnist"
-    d.mkdir(parents=True)
-    rng = np.random.default_rng(0)
-    for prefix, n in (("train", 16), ("t10k", 8)):
-        for kind, arr in (("images", rng.integers(0, 256, (n, 28, 28))), ("labels", rng.integers(0, 10, n))):
-            header = bytes([0, 0, 8, arr.ndim]) + b"".join(v.to_bytes(4, "big") for v in arr.shape)
-            (d / f"{prefix}-{kind}-idx{arr.ndim}-ubyte.gz").write_bytes(gzip.compress(header + arr.astype(np.uint8).tobytes()))
+    write_mnist(tmp_path / "data", n_train=16, n_test=8, folder="fashion-mnist")
     for extra, shape in (((), [28, 28, 1]), (("--input-shape", "32,32,3"), [32, 32, 3])):
         out = tmp_path / f"run{shape[0]}"
         code, _, err = run_cli(capsys, "train", "vgg_mini", "--dataset", "fashion_mnist", "--data-dir", str(tmp_path / "data"),

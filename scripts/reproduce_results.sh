@@ -18,7 +18,7 @@ run lenet5-digits lenet5 digits
 run lenet5-mnist lenet5 mnist
 run lenet5_modern-fashion lenet5_modern fashion_mnist
 for m in vgg_mini mobilenet_v2_mini googlenet_mini alexnet_mini mobilenet_v1_mini nin_mini densenet_mini resnet20; do
-  run "$m-fashion" "$m" fashion_mnist  # the minis take it at 28x28x1 (recipes.input_shape_for)
+  run "$m-fashion" "$m" fashion_mnist  # the minis take it at 28x28x1 (recipes.model_options_for)
 done
 for m in resnet20 vgg_mini mobilenet_v2_mini googlenet_mini alexnet_mini mobilenet_v1_mini nin_mini densenet_mini; do
   run "$m-cifar10" "$m" folder:cifar10-jpeg

@@ -55,6 +55,8 @@ def collect(run_dirs: list[Path]) -> pd.DataFrame:
             recipe += f", augment {t['augment']}"
         if t.get("precision", "float32") != "float32":
             recipe += f", {t['precision']}"
+        for key, value in c["model"].get("options", {}).items():  # builder options, e.g. dropout 0.2
+            recipe += f", {key} {value}"
         rows.append({
             "model": m["model"], "dataset": _dataset_label(m["dataset"]),
             "params": f"{m['trainable_params']:,}", "epochs": m["epochs"], "test accuracy": f"{m['test_accuracy']:.4f}",

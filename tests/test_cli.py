@@ -18,7 +18,7 @@ import pytest
 import tensorflow as tf
 
 from convnets.cli import main, parse_model_args, parse_value
-from test_data import write_mnist  # tiny IDX files in the canonical layout
+from test_data import write_mnist, write_png  # tiny IDX files in the canonical layout; image files
 
 
 def run_cli(capsys, *argv: str) -> tuple[int, str, str]:
@@ -101,15 +101,27 @@ def write_corrupt_mnist(root: Path) -> None:
         (d / f"{name}.gz").write_bytes(gzip.compress(b"\x00\x00\x08\x01" + b"\x00\x00\x00\x05" + b"\x01" * 3))
 
 
-def test_train_gives_minis_fashion_mnist_at_its_own_28x28x1(capsys, tmp_path):
-    """The recipe's input shape (recipes.input_shape_for) is the CLI's default; a flag overrides it."""
+def test_train_applies_the_recipes_model_options(capsys, tmp_path):
+    """recipes.model_options_for is the CLI's default (minis: Fashion-MNIST at 28x28x1; vgg_mini:
+    dropout 0.2 on the CIFAR folder); --input-shape and --model-arg override it."""
     write_mnist(tmp_path / "data", n_train=16, n_test=8, folder="fashion-mnist")
-    for extra, shape in (((), [28, 28, 1]), (("--input-shape", "32,32,3"), [32, 32, 3])):
-        out = tmp_path / f"run{shape[0]}"
-        code, _, err = run_cli(capsys, "train", "vgg_mini", "--dataset", "fashion_mnist", "--data-dir", str(tmp_path / "data"),
+    rng = np.random.default_rng(0)
+    for i in range(12):
+        write_png(tmp_path / "data" / "cifar10-jpeg" / ("train" if i < 8 else "test") / f"c{i % 2}" / f"{i}.png",
+                  rng.integers(0, 255, (32, 32, 3), dtype=np.uint8))
+    cases = [
+        ("fashion_mnist", (), [28, 28, 1], {}),
+        ("fashion_mnist", ("--input-shape", "32,32,3"), [32, 32, 3], {}),
+        ("folder:cifar10-jpeg", (), [32, 32, 3], {"dropout": 0.2}),
+        ("folder:cifar10-jpeg", ("--model-arg", "dropout=0.5"), [32, 32, 3], {"dropout": 0.5}),
+    ]
+    for i, (dataset, extra, shape, options) in enumerate(cases):
+        out = tmp_path / f"run{i}"
+        code, _, err = run_cli(capsys, "train", "vgg_mini", "--dataset", dataset, "--data-dir", str(tmp_path / "data"),
                                "--epochs", "1", "--batch-size", "8", "--out", str(out), "--quiet", *extra)
         assert code == 0, err
-        assert json.loads((out / "config.json").read_text())["model"]["input_shape"] == shape
+        model = json.loads((out / "config.json").read_text())["model"]
+        assert (model["input_shape"], model["options"]) == (shape, options), dataset + " " + " ".join(extra)
 
 
 @pytest.mark.parametrize(

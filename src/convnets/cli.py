@@ -66,7 +66,7 @@ def parse_model_args(items: list[str] | None) -> dict[str, Any]:
 
 
 def _add_model_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--input-shape", metavar="H,W,C", help="model input shape (default: the model's; the minis take Fashion-MNIST at 28,28,1)")
+    p.add_argument("--input-shape", metavar="H,W,C", help="model input shape (default: the model's, or the recipe's for the data set: the minis take Fashion-MNIST at 28,28,1)")
     p.add_argument("--num-classes", type=int, metavar="N", help="classifier outputs (default: the model's, or the data set's)")
     p.add_argument("--model-arg", action="append", metavar="KEY=VALUE", help="builder option, repeatable (e.g. alpha=0.5)")
 
@@ -202,12 +202,13 @@ def cmd_list(args: argparse.Namespace) -> None:
         print(f"{r['name']:<{w}}  {shape:<11}  {r['trainable_params']:>12,}  {r['description']}")
 
 
-def _build_model(args: argparse.Namespace, num_classes: int | None = None):
+def _build_model(args: argparse.Namespace, num_classes: int | None = None, defaults: dict[str, Any] | None = None):
+    """The model the flags ask for; ``defaults`` are builder options (a recipe's) the flags override."""
     from convnets import create_model
 
-    return create_model(
-        args.model, num_classes=args.num_classes or num_classes, input_shape=args.input_shape, **parse_model_args(args.model_arg)
-    )
+    options = {**(defaults or {}), **parse_model_args(args.model_arg)}
+    shape = options.pop("input_shape", None)
+    return create_model(args.model, num_classes=args.num_classes or num_classes, input_shape=args.input_shape or shape, **options)
 
 
 def cmd_summary(args: argparse.Namespace) -> None:
@@ -222,7 +223,7 @@ def cmd_train(args: argparse.Namespace) -> None:
     from convnets.errors import ConfigError
     from convnets.layers import init
     from convnets.models import model_info
-    from convnets.recipes import input_shape_for, recipe_for
+    from convnets.recipes import model_options_for, recipe_for
     from convnets.train import train
     from convnets.train.distribute import make_strategy, scope
 
@@ -241,10 +242,9 @@ def cmd_train(args: argparse.Namespace) -> None:
     )
     dataset = load_dataset(args.dataset, args.data_dir, allow_download=not args.no_download)
     strategy = make_strategy(config.strategy)
-    args.input_shape = args.input_shape or input_shape_for(args.model, args.dataset)
     with scope(strategy):
         init.set_seed(config.seed)
-        model = _build_model(args, num_classes=dataset.num_classes)
+        model = _build_model(args, num_classes=dataset.num_classes, defaults=model_options_for(args.model, args.dataset))
     out = args.out or os.path.join("runs", f"{args.model}-{dataset.name.split(':')[0]}")
     print(f"training {args.model} ({model.trainable_params:,} params) on {dataset.name} "
           f"({len(dataset.train):,} train / {len(dataset.test):,} test images) -> {out}", file=sys.stderr)

@@ -19,7 +19,7 @@ from pathlib import Path
 import pandas as pd
 
 from convnets.machine import describe, machine_info
-from convnets.recipes import TARGETS, recipe_for
+from convnets.recipes import RESULTS, TARGETS, model_options_for, recipe_for
 
 DATA_NAMES = {"digits": "digits (bundled)", "mnist": "MNIST", "fashion_mnist": "Fashion-MNIST",
               "folder:cifar10-jpeg": "CIFAR-10 (JPEG folder)"}
@@ -66,13 +66,19 @@ def collect(run_dirs: list[Path]) -> pd.DataFrame:
             # raw values, for the JSON and the README summary
             "accuracy": m["test_accuracy"], "seconds": m["train_seconds"],
             "precision": t.get("precision", "float32"), "shape": "x".join(map(str, c["model"]["input_shape"])),
+            "options": c["model"].get("options", {}),
         })
     return pd.DataFrame(rows)
 
 
+def _recipe_options(model: str, dataset: str) -> dict:
+    """The builder options a run of the recipe records (config.json keeps the input shape apart)."""
+    return {k: v for k, v in model_options_for(model, dataset).items() if k != "input_shape"}
+
+
 def summary(table: pd.DataFrame, pending: bool = True) -> str:
     """The README's table: full-recipe runs against their targets, precision comparisons,
-    and (``pending``) a row for every target no run has measured yet."""
+    and (``pending``) a row for every one of ``recipes.RESULTS`` no run has measured yet."""
     done: set[tuple[str, str]] = set()
     lines = ["| model | data | epochs | test accuracy | training time | paper / target |", "| --- | --- | --- | --- | --- | --- |"]
     for r in table.itertuples(index=False):
@@ -82,18 +88,18 @@ def summary(table: pd.DataFrame, pending: bool = True) -> str:
                         & (table.precision == "float32")]
             note = f"float32, same epochs: {ref.accuracy.iloc[0]:.2%} ({ref.seconds.iloc[0]:,.0f} s)" if len(ref) else ""
             model = f"`{r.model}`, {r.precision}"
-        elif r.epochs == recipe_for(r.model, r.dataset).epochs:
+        elif r.epochs == recipe_for(r.model, r.dataset).epochs and r.options == _recipe_options(r.model, r.dataset):
             target, source = TARGETS.get((r.model, r.dataset), (None, ""))
             note = source + (" **short**" if target is not None and r.accuracy < target else "")
             model = f"`{r.model}`"
-        else:  # a shortened float32 run: the reference of a precision row
+        else:  # a shortened float32 run (the reference of a precision row), or a variant of the recipe
             continue
         lines.append(f"| {model} | {data} | {r.epochs} | {r.accuracy:.2%} | {r.seconds:,.0f} s | {note} |")
         done.add((r.model, r.dataset))
-    for model, dataset in TARGETS if pending else ():
+    for model, dataset in RESULTS if pending else ():
         if (model, dataset) not in done:
             lines.append(f"| `{model}` | {DATA_NAMES.get(dataset, dataset)} | {recipe_for(model, dataset).epochs} "
-                         f"| not run yet | - | {TARGETS[model, dataset][1]} |")
+                         f"| not run yet | - | {TARGETS.get((model, dataset), (None, ''))[1]} |")
     return "\n".join(lines)
 
 
@@ -121,7 +127,7 @@ def main() -> None:
         args.out.with_suffix(".json").write_text(raw.to_json(orient="records", indent=2) + "\n")
     if args.readme:
         replace_between_markers(args.readme, summary(table))
-    shown = table.drop(columns=["accuracy", "seconds", "precision", "shape"])
+    shown = table.drop(columns=["accuracy", "seconds", "precision", "shape", "options"])
     machines = shown["machine"].unique()
     if len(machines) == 1:  # one machine: say it once, above the table
         shown = shown.drop(columns=["machine"])

@@ -62,18 +62,20 @@ def test_readme_summary_marks_runs_short_of_their_target(tmp_path):
     import pandas as pd
 
     results_script = load_script("results")
-    row = dict(model="lenet5", dataset="mnist", epochs=20, precision="float32", shape="32x32x1", seconds=700.0)
+    row = dict(model="lenet5", dataset="mnist", epochs=20, precision="float32", shape="32x32x1", seconds=700.0, options={})
     table = pd.DataFrame([{**row, "accuracy": 0.9850}, {**row, "dataset": "digits", "accuracy": 0.9806},
                           {**row, "epochs": 3, "accuracy": 0.98},
+                          {**row, "options": {"dropout": 0.3}, "accuracy": 0.95},  # not the recipe: left out
                           {**row, "epochs": 3, "precision": "mixed_float16", "accuracy": 0.9807, "seconds": 300.0}])
     lines = results_script.summary(table, pending=False).splitlines()
-    assert len(lines) == 2 + 3  # the shortened float32 run is only the precision row's reference
+    assert len(lines) == 2 + 3  # the shortened float32 run is only the precision row's reference; the variant is out
     assert "98.50%" in lines[2] and lines[2].endswith("**short** |")
     assert "98.06%" in lines[3] and "**short**" not in lines[3]
     assert "mixed_float16" in lines[4] and "float32, same epochs: 98.00% (700 s)" in lines[4]
     pending = results_script.summary(table).splitlines()[5:]
     assert "| `lenet5` | MNIST |" not in "\n".join(pending)  # measured: not pending
     assert any(line.startswith("| `resnet20` | CIFAR-10 (JPEG folder) | 30 | not run yet |") for line in pending)
+    assert "| `nin_mini` | CIFAR-10 (JPEG folder) | 12 | not run yet | - |  |" in pending  # measured, no target
     readme = tmp_path / "README.md"
     readme.write_text(f"intro\n{results_script.START}\nold table\n{results_script.END}\nrest\n")
     results_script.replace_between_markers(readme, "new table")

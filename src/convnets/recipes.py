@@ -32,9 +32,13 @@ RECIPES: dict[str, dict[str, Any]] = {
     "mobilenet_v2_mini": dict(epochs=8, batch_size=128, optimizer="adam", lr=2e-3, schedule="cosine", augment="flip"),
     # ResNet-20, Sec. 4.2: SGD momentum 0.9, weight decay 1e-4, lr 0.1 divided by 10 at
     # 32k and 48k of 64k iterations (~82 and ~123 of 164 epochs); 4-pixel-padded crops
-    # and flips. Here compressed to 30 epochs with the same shape of schedule.
-    "resnet20": dict(epochs=30, batch_size=128, optimizer="sgd", lr=0.1, momentum=0.9, weight_decay=1e-4,
-                     schedule="step", step_epochs=[15, 23], augment="crop_flip"),
+    # and flips. Compressed to 30 epochs with the same shape (drops at 15 and 23) it
+    # plateaued at 85.5% on the CIFAR-10 JPEG folder (epoch 25: 89.9% train accuracy;
+    # 78% before the first drop): too few epochs at a high rate. So 60 epochs, the rate
+    # decayed on a cosine rather than in steps, and weight decay 5e-4, as CIFAR
+    # codebases use for short schedules (with BatchNorm it keeps the effective rate up).
+    "resnet20": dict(epochs=60, batch_size=128, optimizer="sgd", lr=0.1, momentum=0.9, weight_decay=5e-4,
+                     schedule="cosine", augment="crop_flip"),
 }
 
 
@@ -48,9 +52,9 @@ DATASET_RECIPES: dict[str, dict[str, Any]] = {
 
 # Adjustments for one model on one data set, applied last.
 MODEL_DATASET_RECIPES: dict[tuple[str, str], dict[str, Any]] = {
-    # Fashion-MNIST is 2x the images of CIFAR per epoch and easier: 8 epochs with a
-    # cosine decay instead of the 30-epoch step schedule.
-    ("resnet20", "fashion_mnist"): dict(epochs=8, schedule="cosine", step_epochs=[], augment="flip"),
+    # Fashion-MNIST is 1.2x the images of CIFAR per epoch and easier: 8 epochs, with
+    # the paper's weight decay.
+    ("resnet20", "fashion_mnist"): dict(epochs=8, weight_decay=1e-4, augment="flip"),
 }
 
 

@@ -74,7 +74,8 @@ def test_readme_summary_marks_runs_short_of_their_target(tmp_path):
     assert "mixed_float16" in lines[4] and "float32, same epochs: 98.00% (700 s)" in lines[4]
     pending = results_script.summary(table).splitlines()[5:]
     assert "| `lenet5` | MNIST |" not in "\n".join(pending)  # measured: not pending
-    assert any(line.startswith("| `resnet20` | CIFAR-10 (JPEG folder) | 30 | not run yet |") for line in pending)
+    epochs = results_script.recipe_for("resnet20", "folder:cifar10-jpeg").epochs
+    assert any(line.startswith(f"| `resnet20` | CIFAR-10 (JPEG folder) | {epochs} | not run yet |") for line in pending)
     assert "| `nin_mini` | CIFAR-10 (JPEG folder) | 12 | not run yet | - |  |" in pending  # measured, no target
     readme = tmp_path / "README.md"
     readme.write_text(f"intro\n{results_script.START}\nold table\n{results_script.END}\nrest\n")

@@ -15,11 +15,12 @@ from convnets.recipes import TARGETS, model_options_for, recipe_for
 from convnets.train import train
 
 
-def run_recipe(model_name, dataset_name, data_dir, tmp_path, model_options=None, **overrides):
+def run_recipe(model_name, dataset_name, data_dir, tmp_path, **overrides):
+    """The recipe with its builder options, as ``convnets train`` runs it; ``overrides`` change TrainConfig fields."""
     ds = load_dataset(dataset_name, str(data_dir))
     cfg = recipe_for(model_name, dataset_name).updated(**overrides)
     init.set_seed(cfg.seed)
-    model = convnets.create_model(model_name, num_classes=ds.num_classes, **(model_options or {}))
+    model = convnets.create_model(model_name, num_classes=ds.num_classes, **model_options_for(model_name, dataset_name))
     return train(model, ds, cfg, tmp_path / "run", progress=False, log=lambda s: None)
 
 
@@ -33,8 +34,7 @@ def test_lenet5_modern_one_epoch_on_mnist(data_dir, tmp_path):
 def test_recipe_reaches_its_target(model_name, dataset_name, data_dir, tmp_path):
     """Each recipe of docs/results.md, run in full (minutes to hours), reaches its target."""
     target, _ = TARGETS[model_name, dataset_name]
-    m = run_recipe(model_name, dataset_name, data_dir, tmp_path,
-                   model_options=model_options_for(model_name, dataset_name))
+    m = run_recipe(model_name, dataset_name, data_dir, tmp_path)
     assert m["epochs"] == recipe_for(model_name, dataset_name).epochs
     assert m["test_accuracy"] >= target
 

@@ -15,10 +15,12 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
 from convnets.machine import describe, machine_info
+from convnets.models import model_info
 from convnets.recipes import RESULTS, TARGETS, model_options_for, recipe_for
 
 DATA_NAMES = {"digits": "digits (bundled)", "mnist": "MNIST", "fashion_mnist": "Fashion-MNIST",
@@ -71,9 +73,13 @@ def collect(run_dirs: list[Path]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _recipe_options(model: str, dataset: str) -> dict:
-    """The builder options a run of the recipe records (config.json keeps the input shape apart)."""
-    return {k: v for k, v in model_options_for(model, dataset).items() if k != "input_shape"}
+def _is_recipe_run(r: Any) -> bool:
+    """Whether a float32 run is the recipe's own: its epochs, builder options and input shape all
+    match (config.json keeps the input shape apart from the other options)."""
+    options = model_options_for(r.model, r.dataset)
+    shape = options.pop("input_shape", None) or model_info(r.model).input_shape
+    return (r.epochs == recipe_for(r.model, r.dataset).epochs and r.options == options
+            and r.shape == "x".join(map(str, shape)))
 
 
 def summary(table: pd.DataFrame, pending: bool = True) -> str:
@@ -88,7 +94,7 @@ def summary(table: pd.DataFrame, pending: bool = True) -> str:
                         & (table.precision == "float32")]
             note = f"float32, same epochs: {ref.accuracy.iloc[0]:.2%} ({ref.seconds.iloc[0]:,.0f} s)" if len(ref) else ""
             model = f"`{r.model}`, {r.precision}"
-        elif r.epochs == recipe_for(r.model, r.dataset).epochs and r.options == _recipe_options(r.model, r.dataset):
+        elif _is_recipe_run(r):
             target, source = TARGETS.get((r.model, r.dataset), (None, ""))
             note = source + (" **short**" if target is not None and r.accuracy < target else "")
             model = f"`{r.model}`"

@@ -66,9 +66,10 @@ def test_readme_summary_marks_runs_short_of_their_target(tmp_path):
     table = pd.DataFrame([{**row, "accuracy": 0.9850}, {**row, "dataset": "digits", "accuracy": 0.9806},
                           {**row, "epochs": 3, "accuracy": 0.98},
                           {**row, "options": {"dropout": 0.3}, "accuracy": 0.95},  # not the recipe: left out
+                          {**row, "shape": "28x28x1", "accuracy": 0.96},  # another input shape: left out too
                           {**row, "epochs": 3, "precision": "mixed_float16", "accuracy": 0.9807, "seconds": 300.0}])
     lines = results_script.summary(table, pending=False).splitlines()
-    assert len(lines) == 2 + 3  # the shortened float32 run is only the precision row's reference; the variant is out
+    assert len(lines) == 2 + 3  # the shortened float32 run is only the precision row's reference; the variants are out
     assert "98.50%" in lines[2] and lines[2].endswith("**short** |")
     assert "98.06%" in lines[3] and "**short**" not in lines[3]
     assert "mixed_float16" in lines[4] and "float32, same epochs: 98.00% (700 s)" in lines[4]

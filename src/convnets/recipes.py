@@ -37,6 +37,8 @@ RECIPES: dict[str, dict[str, Any]] = {
     # 78% before the first drop): too few epochs at a high rate. So 60 epochs, the rate
     # decayed on a cosine rather than in steps, and weight decay 5e-4, as CIFAR
     # codebases use for short schedules (with BatchNorm it keeps the effective rate up).
+    # Measured: 87.57% test (best epoch 87.85%, 96.0% train) after 60 epochs, 3.1 h on
+    # 2 cores; still 0.4 points short of 88% on the lossy (JPEG q75) folder.
     "resnet20": dict(epochs=60, batch_size=128, optimizer="sgd", lr=0.1, momentum=0.9, weight_decay=5e-4,
                      schedule="cosine", augment="crop_flip"),
 }

@@ -40,6 +40,11 @@ def markdown(table: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
+def _shape_label(shape: Any) -> str:
+    """(32, 32, 3) -> "32x32x3": how tables show an input shape, and how runs are matched on it."""
+    return "x".join(map(str, shape))
+
+
 def collect(run_dirs: list[Path]) -> pd.DataFrame:
     """One row per finished run (a directory with metrics.json and config.json)."""
     rows, here = [], describe(machine_info())  # for runs made before metrics.json kept the machine
@@ -67,7 +72,7 @@ def collect(run_dirs: list[Path]) -> pd.DataFrame:
             "recipe": recipe, "run": d.name, "machine": describe(m["machine"]) if "machine" in m else here,
             # raw values, for the JSON and the README summary
             "accuracy": m["test_accuracy"], "seconds": m["train_seconds"],
-            "precision": t.get("precision", "float32"), "shape": "x".join(map(str, c["model"]["input_shape"])),
+            "precision": t.get("precision", "float32"), "shape": _shape_label(c["model"]["input_shape"]),
             "options": c["model"].get("options", {}),
         })
     return pd.DataFrame(rows)
@@ -79,7 +84,7 @@ def _is_recipe_run(r: Any) -> bool:
     options = model_options_for(r.model, r.dataset)
     shape = options.pop("input_shape", None) or model_info(r.model).input_shape
     return (r.epochs == recipe_for(r.model, r.dataset).epochs and r.options == options
-            and r.shape == "x".join(map(str, shape)))
+            and r.shape == _shape_label(shape))
 
 
 def summary(table: pd.DataFrame, pending: bool = True) -> str:

@@ -109,8 +109,12 @@ def summary(table: pd.DataFrame, pending: bool = True) -> str:
         done.add((r.model, r.dataset))
     for model, dataset in RESULTS if pending else ():
         if (model, dataset) not in done:
+            # a recipe changed after a run of the old one: say what that run measured
+            other = table[(table.model == model) & (table.dataset == dataset) & (table.precision == "float32")]
+            earlier = "" if other.empty else "; {0}-epoch variant: {1:.2%}".format(
+                *other.sort_values("epochs").iloc[-1][["epochs", "accuracy"]])
             lines.append(f"| `{model}` | {DATA_NAMES.get(dataset, dataset)} | {recipe_for(model, dataset).epochs} "
-                         f"| not run yet | - | {TARGETS.get((model, dataset), (None, ''))[1]} |")
+                         f"| not run yet{earlier} | - | {TARGETS.get((model, dataset), (None, ''))[1]} |")
     return "\n".join(lines)
 
 

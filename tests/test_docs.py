@@ -78,6 +78,9 @@ def test_readme_summary_marks_runs_short_of_their_target(tmp_path):
     epochs = results_script.recipe_for("resnet20", "folder:cifar10-jpeg").epochs
     assert any(line.startswith(f"| `resnet20` | CIFAR-10 (JPEG folder) | {epochs} | not run yet |") for line in pending)
     assert "| `nin_mini` | CIFAR-10 (JPEG folder) | 12 | not run yet | - |  |" in pending  # measured, no target
+    variant = results_script.summary(pd.DataFrame([{**row, "model": "nin_mini", "dataset": "folder:cifar10-jpeg",
+                                                    "epochs": 5, "accuracy": 0.7}])).splitlines()
+    assert "| `nin_mini` | CIFAR-10 (JPEG folder) | 12 | not run yet; 5-epoch variant: 70.00% | - |  |" in variant
     readme = tmp_path / "README.md"
     readme.write_text(f"intro\n{results_script.START}\nold table\n{results_script.END}\nrest\n")
     results_script.replace_between_markers(readme, "new table")

@@ -87,6 +87,11 @@ def _is_recipe_run(r: Any) -> bool:
             and r.shape == _shape_label(shape))
 
 
+def _float32_runs(table: pd.DataFrame, model: str, dataset: str) -> pd.DataFrame:
+    """The float32 runs of ``model`` on ``dataset``: a precision row's reference, or an earlier recipe's run."""
+    return table[(table.model == model) & (table.dataset == dataset) & (table.precision == "float32")]
+
+
 def summary(table: pd.DataFrame, pending: bool = True) -> str:
     """The README's table: full-recipe runs against their targets, precision comparisons,
     and (``pending``) a row for every one of ``recipes.RESULTS`` no run has measured yet."""
@@ -95,8 +100,8 @@ def summary(table: pd.DataFrame, pending: bool = True) -> str:
     for r in table.itertuples(index=False):
         data = f"{DATA_NAMES.get(r.dataset, r.dataset)} ({r.shape})"
         if r.precision != "float32":
-            ref = table[(table.model == r.model) & (table.dataset == r.dataset) & (table.epochs == r.epochs)
-                        & (table.precision == "float32")]
+            ref = _float32_runs(table, r.model, r.dataset)
+            ref = ref[ref.epochs == r.epochs]
             note = f"float32, same epochs: {ref.accuracy.iloc[0]:.2%} ({ref.seconds.iloc[0]:,.0f} s)" if len(ref) else ""
             model = f"`{r.model}`, {r.precision}"
         elif _is_recipe_run(r):
@@ -110,9 +115,9 @@ def summary(table: pd.DataFrame, pending: bool = True) -> str:
     for model, dataset in RESULTS if pending else ():
         if (model, dataset) not in done:
             # a recipe changed after a run of the old one: say what that run measured
-            other = table[(table.model == model) & (table.dataset == dataset) & (table.precision == "float32")]
-            earlier = "" if other.empty else "; {0}-epoch variant: {1:.2%}".format(
-                *other.sort_values("epochs").iloc[-1][["epochs", "accuracy"]])
+            other = _float32_runs(table, model, dataset)
+            last = None if other.empty else other.loc[other.epochs.idxmax()]
+            earlier = "" if last is None else f"; {last.epochs}-epoch variant: {last.accuracy:.2%}"
             lines.append(f"| `{model}` | {DATA_NAMES.get(dataset, dataset)} | {recipe_for(model, dataset).epochs} "
                          f"| not run yet{earlier} | - | {TARGETS.get((model, dataset), (None, ''))[1]} |")
     return "\n".join(lines)

@@ -134,6 +134,88 @@ def test_interrupt_mid_epoch_resumes_to_identical_weights(digits, tmp_path):
         np.testing.assert_array_equal(a.numpy(), b.numpy())
 
 
+@pytest.mark.parametrize("stop_after", [20, "last"])
+def test_interrupted_epoch_reports_its_whole_loss_and_accuracy(digits, tmp_path, monkeypatch, stop_after):
+    """An epoch stopped after batch k (or after its last batch, before validation)
+    and resumed logs the same training loss, accuracy and image count as one that
+    never stopped: the running sums are kept beside the checkpoint."""
+    from convnets.train import loop
+    from convnets.train.metrics import Mean
+
+    tf.config.experimental.enable_op_determinism()
+    cfg = TrainConfig(epochs=2, batch_size=64, lr=3e-3, schedule="cosine", seed=7)
+    quiet = dict(progress=False, log=lambda s: None)
+    train(fresh_model(7), digits, cfg, tmp_path / "a", **quiet)
+    steps = math.ceil(len(digits.train) / 64)
+    stop_at = steps + (stop_after if stop_after != "last" else steps)  # counted over both epochs
+
+    calls = {"n": 0}
+    update = Mean.update
+
+    def update_then_stop(self, *a):
+        update(self, *a)
+        calls["n"] += 1
+        if calls["n"] == stop_at:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(loop.Mean, "update", update_then_stop)
+    with pytest.raises(KeyboardInterrupt):
+        train(fresh_model(7), digits, cfg, tmp_path / "b", **quiet)
+    monkeypatch.setattr(loop.Mean, "update", update)
+    assert (tmp_path / "b" / loop.PARTIAL_EPOCH).exists()
+    train(fresh_model(7), digits, cfg, tmp_path / "b", resume=True, **quiet)
+    assert not (tmp_path / "b" / loop.PARTIAL_EPOCH).exists()
+    straight = pd.read_csv(tmp_path / "a" / "history.csv")
+    resumed = pd.read_csv(tmp_path / "b" / "history.csv")
+    for col in ("loss", "accuracy", "top5", "images", "val_loss", "val_accuracy"):
+        np.testing.assert_array_equal(resumed[col].to_numpy(), straight[col].to_numpy(), err_msg=col)
+    assert resumed["train_seconds"].iloc[1] > 0
+
+
+def test_resume_without_saved_sums_records_nan_not_zero(digits, tmp_path, monkeypatch):
+    """A run stopped by an older version after an epoch's last batch has no saved
+    sums: the epoch's training loss is unknown, written as NaN rather than a false 0."""
+    from convnets.train import loop
+    from convnets.train.metrics import Mean
+
+    cfg = TrainConfig(epochs=1, batch_size=256, seed=1)
+    quiet = dict(progress=False, log=lambda s: None)
+    steps = math.ceil(len(digits.train) / 256)
+    calls = {"n": 0}
+    update = Mean.update
+
+    def update_then_stop(self, *a):
+        update(self, *a)
+        calls["n"] += 1
+        if calls["n"] == steps:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(loop.Mean, "update", update_then_stop)
+    with pytest.raises(KeyboardInterrupt):
+        train(fresh_model(1), digits, cfg, tmp_path / "r", **quiet)
+    monkeypatch.setattr(loop.Mean, "update", update)
+    (tmp_path / "r" / loop.PARTIAL_EPOCH).unlink()
+    lines = []
+    train(fresh_model(1), digits, cfg, tmp_path / "r", resume=True, progress=False, log=lines.append)
+    row = pd.read_csv(tmp_path / "r" / "history.csv").iloc[0]
+    assert math.isnan(row["loss"]) and math.isnan(row["accuracy"]) and row["images"] == 0
+    assert 0 < row["val_accuracy"] <= 1
+    assert any("loss n/a" in line for line in lines), lines
+
+
+def test_read_history_marks_legacy_empty_epochs_unknown(tmp_path):
+    """Older runs wrote an epoch resumed after its last batch as loss 0, accuracy 0
+    over 0 images; read back, those are NaN (a gap in the curves), the rest intact."""
+    from convnets.train.checkpoint import read_history
+
+    pd.DataFrame({"epoch": [1, 2], "loss": [1.2, 0.0], "accuracy": [0.6, 0.0], "top5": [0.9, 0.0],
+                  "val_accuracy": [0.6, 0.65], "images": [500, 0]}).to_csv(tmp_path / "history.csv", index=False)
+    h = read_history(tmp_path)
+    assert h["loss"].tolist()[0] == 1.2 and h["accuracy"].tolist()[0] == 0.6
+    assert h[["loss", "accuracy", "top5"]].iloc[1].isna().all()
+    assert h["val_accuracy"].tolist() == [0.6, 0.65]
+
+
 def test_existing_run_and_mismatched_resume_refused(digits, tmp_path):
     quiet = dict(progress=False, log=lambda s: None)
     cfg = TrainConfig(epochs=1, batch_size=256)

@@ -5,6 +5,7 @@ A run directory holds::
     config.json     model name/options, data set, preprocessing, training config
     checkpoints/    tf.train.CheckpointManager files (one per epoch, last 3 kept)
     history.csv     one row per epoch
+    partial_epoch.json  an interrupted epoch's running loss/accuracy/time (until it ends)
     metrics.json    final numbers
     logs/           TensorBoard event files
 
@@ -19,6 +20,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import tensorflow as tf
 
 from convnets.data.pipeline import PreprocessSpec
@@ -54,6 +56,19 @@ def read_config(run_dir: str | os.PathLike[str]) -> dict[str, Any]:
         raise ConvnetsError(f"{run_dir} is not a run directory (no config.json); train one with 'convnets train'") from None
     except (OSError, json.JSONDecodeError) as e:
         raise ConvnetsError(f"{path}: unreadable run config ({e})") from None
+
+
+def read_history(run_dir: str | os.PathLike[str]) -> pd.DataFrame:
+    """The run's history.csv, one row per epoch.
+
+    Versions before ``partial_epoch.json`` existed wrote an epoch resumed after its
+    last batch with 0 images and a training loss and accuracy of 0: those are
+    read as unknown (NaN), so curves show a gap rather than a false drop to zero.
+    """
+    history = pd.read_csv(Path(run_dir) / "history.csv")
+    if "images" in history:
+        history.loc[history["images"] == 0, [c for c in ("loss", "accuracy", "top5") if c in history]] = float("nan")
+    return history
 
 
 def latest_checkpoint(run_dir: str | os.PathLike[str]) -> str | None:

@@ -9,6 +9,7 @@ and resumed ends with the same weights as one that never stopped.
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import sys
@@ -28,7 +29,7 @@ from convnets.layers import BatchNorm, init
 from convnets.machine import machine_info
 from convnets.models import Model
 from convnets.optim import make_optimizer, make_schedule
-from convnets.train.checkpoint import latest_checkpoint, read_config, restore, write_atomic, write_json
+from convnets.train.checkpoint import latest_checkpoint, read_config, read_history, restore, write_atomic, write_json
 from convnets.train.config import TrainConfig
 from convnets.train.distribute import is_chief, is_distributed, scope, worker_task
 from convnets.train.losses import cross_entropy
@@ -148,6 +149,26 @@ def _check_resume(out: Path, run_config: dict[str, Any], resume: bool) -> None:
             raise ConfigError(f"cannot resume: {out} was trained with {what} {before}, not {now}")
 
 
+PARTIAL_EPOCH = "partial_epoch.json"
+
+
+def _read_partial_epoch(out: Path, epoch: int, step: int) -> dict[str, Any] | None:
+    """The running sums an interrupted ``epoch`` had reached at optimiser ``step``, if saved.
+
+    A missing, unreadable or stale file (from another checkpoint) only costs the
+    epoch's training statistics, never the weights: it is ignored.
+    """
+    try:
+        saved = json.loads((out / PARTIAL_EPOCH).read_text())
+        if saved["epoch"] == epoch and saved["step"] == step:
+            Mean.from_state(saved["meter"])  # validates the fields
+            float(saved["seconds"])
+            return saved
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    return None
+
+
 def train(
     model: Model,
     dataset: Dataset,
@@ -205,12 +226,14 @@ def train(
     ckpt = tf.train.Checkpoint(**parts)
     manager = tf.train.CheckpointManager(ckpt, os.fspath(out / "checkpoints"), max_to_keep=3)
     history: list[dict[str, Any]] = []
+    partial = None  # the interrupted epoch's running sums, when resuming one
     if resume:
         restore(ckpt, manager.latest_checkpoint)
         if (out / "history.csv").exists():
-            history = pd.read_csv(out / "history.csv").to_dict("records")
+            history = read_history(out).to_dict("records")
         history = [h for h in history if h["epoch"] <= int(epoch_var.numpy())]
         done = int(batches_var.numpy())
+        partial = _read_partial_epoch(out, int(epoch_var.numpy()) + 1, int(optimizer.iterations.numpy())) if done else None
         log(f"resuming {out} from epoch {int(epoch_var.numpy())}" + (f", batch {done} of epoch {int(epoch_var.numpy()) + 1}" if done else ""))
     write_json(out / "config.json", run_config)
 
@@ -226,12 +249,16 @@ def train(
     # a checkpoint taken on Ctrl-C says exactly how many were applied, wherever the
     # signal lands (even during tracing, or a step that finished as it arrived).
     iterations_at_epoch_start = int(optimizer.iterations.numpy()) - int(batches_var.numpy())
-    bar = None
+    bar = meter = None
+    start, earlier_seconds, epoch_seconds = time.perf_counter(), 0.0, None
     try:
         for epoch in range(int(epoch_var.numpy()), config.epochs):
             skip = int(batches_var.numpy())  # > 0 only when resuming an interrupted epoch
             data = make_dataset(dataset, "train", spec, config.batch_size, True, config.seed, epoch, config.augment)
-            meter = Mean()
+            meter, earlier_seconds = Mean(), 0.0
+            if skip and partial is not None:
+                meter, earlier_seconds = Mean.from_state(partial["meter"]), float(partial["seconds"])
+            partial, epoch_seconds = None, None
             bar = tqdm(total=steps, initial=skip, desc=f"epoch {epoch + 1}/{config.epochs}", disable=not progress,
                        leave=False, file=sys.stderr)
             start = time.perf_counter()
@@ -253,14 +280,17 @@ def train(
                 if bar.n % 10 == 0 or bar.n == steps:
                     elapsed = time.perf_counter() - start
                     bar.set_postfix(loss=f"{meter.loss:.4f}", acc=f"{meter.accuracy:.4f}", img_s=f"{meter.n / elapsed:.0f}")
-            seconds = time.perf_counter() - start
+            seconds = epoch_seconds = time.perf_counter() - start + earlier_seconds
             bar.close()
             train_seconds += seconds
             images_seen += meter.n
             val, _, _ = evaluate_dataset(model, test_data, logits_of)
             lr_now = float(optimizer.learning_rate.numpy())
+            # A run stopped after an epoch's last batch by an older version kept no sums: NaN, not 0.
+            seen = meter.n > 0
             row = {
-                "epoch": epoch + 1, "loss": meter.loss, "accuracy": meter.accuracy, "top5": meter.top5_accuracy,
+                "epoch": epoch + 1, "loss": meter.loss if seen else math.nan,
+                "accuracy": meter.accuracy if seen else math.nan, "top5": meter.top5_accuracy if seen else math.nan,
                 "val_loss": val.loss, "val_accuracy": val.accuracy, "val_top5": val.top5_accuracy,
                 "lr": lr_now, "train_seconds": seconds, "images": meter.n,
             }
@@ -273,8 +303,10 @@ def train(
             batches_var.assign(0)
             manager.save(checkpoint_number=int(optimizer.iterations.numpy()))
             write_atomic(out / "history.csv", pd.DataFrame(history).to_csv(index=False))
+            (out / PARTIAL_EPOCH).unlink(missing_ok=True)
+            trained = f"loss {meter.loss:.4f}  acc {meter.accuracy:.4f}" if seen else "loss n/a  acc n/a"
             log(
-                f"epoch {epoch + 1}/{config.epochs}  loss {meter.loss:.4f}  acc {meter.accuracy:.4f}  "
+                f"epoch {epoch + 1}/{config.epochs}  {trained}  "
                 f"val_loss {val.loss:.4f}  val_acc {val.accuracy:.4f}  {meter.n / seconds:.0f} img/s  {seconds:.1f}s"
             )
     except KeyboardInterrupt:
@@ -282,6 +314,14 @@ def train(
             bar.close()
         batches_var.assign(int(optimizer.iterations.numpy()) - iterations_at_epoch_start)
         manager.save(checkpoint_number=int(optimizer.iterations.numpy()))
+        if int(batches_var.numpy()) > 0 and meter is not None:
+            # The checkpoint holds the weights; this holds the epoch's running loss,
+            # accuracy and time so far, so the resumed epoch reports the whole epoch.
+            write_json(out / PARTIAL_EPOCH, {
+                "epoch": int(epoch_var.numpy()) + 1, "step": int(optimizer.iterations.numpy()),
+                "seconds": epoch_seconds if epoch_seconds is not None else time.perf_counter() - start + earlier_seconds,
+                "meter": meter.state(),
+            })
         # The signal may land between an epoch's checkpoint and its history row: write
         # the rows the checkpoint covers, so a resumed run's history has every epoch.
         done = int(epoch_var.numpy())

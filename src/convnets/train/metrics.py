@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import tensorflow as tf
 
 
@@ -25,6 +27,17 @@ class Mean:
         self.loss_sum += loss * n
         self.top1 += top1
         self.top5 += top5
+
+    def state(self) -> dict[str, Any]:
+        """The sums as plain numbers, to carry an interrupted epoch across a resume."""
+        return {"n": self.n, "loss_sum": self.loss_sum, "top1": self.top1, "top5": self.top5}
+
+    @classmethod
+    def from_state(cls, state: dict[str, Any]) -> "Mean":
+        m = cls()
+        m.n, m.loss_sum = int(state["n"]), float(state["loss_sum"])
+        m.top1, m.top5 = int(state["top1"]), int(state["top5"])
+        return m
 
     @property
     def loss(self) -> float:

@@ -76,7 +76,7 @@ def plot_run(run_dir: str | os.PathLike[str], data_dir: str | None = None) -> li
     """Write curves.png, confusion.png and mistakes.png into ``run_dir``; return their paths."""
     from convnets.data.datasets import load_dataset
     from convnets.data.pipeline import make_dataset
-    from convnets.train.checkpoint import load_run
+    from convnets.train.checkpoint import load_run, read_history
     from convnets.train.loop import evaluate_dataset
 
     run = Path(run_dir)
@@ -85,7 +85,7 @@ def plot_run(run_dir: str | os.PathLike[str], data_dir: str | None = None) -> li
     model, spec, config = load_run(run)
     name = f"{config['model']['name']} on {config['dataset']}"
     written = []
-    fig = plot_history(pd.read_csv(run / "history.csv"), name)
+    fig = plot_history(read_history(run), name)
     written.append(save(fig, run / "curves.png"))
     ds = load_dataset(config["dataset"], data_dir or config.get("data_dir"))
     _, labels, probs = evaluate_dataset(model, make_dataset(ds, "test", spec, 256))

@@ -54,6 +54,9 @@ def collect(run_dirs: list[Path]) -> pd.DataFrame:
             continue
         m, c = json.loads(mpath.read_text()), json.loads(cpath.read_text())
         hist = pd.read_csv(d / "history.csv") if (d / "history.csv").is_file() else None
+        # an epoch resumed after its last batch by a version before partial_epoch.json: its time was lost
+        untimed = hist is not None and "images" in hist and bool((hist["images"] == 0).any())
+        at_least = "≥" if untimed else ""
         t = c["train"]
         recipe = f"{t['optimizer']} lr {t['lr']:g}, {t['schedule']}, batch {t['batch_size']}"
         if t.get("weight_decay"):
@@ -68,10 +71,10 @@ def collect(run_dirs: list[Path]) -> pd.DataFrame:
             "model": m["model"], "dataset": _dataset_label(m["dataset"]),
             "params": f"{m['trainable_params']:,}", "epochs": m["epochs"], "test accuracy": f"{m['test_accuracy']:.4f}",
             "best epoch accuracy": f"{hist['val_accuracy'].max():.4f}" if hist is not None else "",
-            "train seconds": f"{m['train_seconds']:.0f}", "images/s": f"{m['images_per_second']:.0f}",
+            "train seconds": f"{at_least}{m['train_seconds']:.0f}", "images/s": f"{m['images_per_second']:.0f}",
             "recipe": recipe, "run": d.name, "machine": describe(m["machine"]) if "machine" in m else here,
             # raw values, for the JSON and the README summary
-            "accuracy": m["test_accuracy"], "seconds": m["train_seconds"],
+            "accuracy": m["test_accuracy"], "seconds": m["train_seconds"], "at_least": at_least,
             "precision": t.get("precision", "float32"), "shape": _shape_label(c["model"]["input_shape"]),
             "options": c["model"].get("options", {}),
         })
@@ -110,7 +113,7 @@ def summary(table: pd.DataFrame, pending: bool = True) -> str:
             model = f"`{r.model}`"
         else:  # a shortened float32 run (the reference of a precision row), or a variant of the recipe
             continue
-        lines.append(f"| {model} | {data} | {r.epochs} | {r.accuracy:.2%} | {r.seconds:,.0f} s | {note} |")
+        lines.append(f"| {model} | {data} | {r.epochs} | {r.accuracy:.2%} | {r.at_least}{r.seconds:,.0f} s | {note} |")
         done.add((r.model, r.dataset))
     for model, dataset in RESULTS if pending else ():
         if (model, dataset) not in done:
@@ -147,7 +150,7 @@ def main() -> None:
         args.out.with_suffix(".json").write_text(raw.to_json(orient="records", indent=2) + "\n")
     if args.readme:
         replace_between_markers(args.readme, summary(table))
-    shown = table.drop(columns=["accuracy", "seconds", "precision", "shape", "options"])
+    shown = table.drop(columns=["accuracy", "seconds", "at_least", "precision", "shape", "options"])
     machines = shown["machine"].unique()
     if len(machines) == 1:  # one machine: say it once, above the table
         shown = shown.drop(columns=["machine"])
@@ -156,6 +159,9 @@ def main() -> None:
         "do not edit by hand.\n\n"
         f"Machine: {'; '.join(machines)}\n\n" + (f"{args.note}\n\n" if args.note else "") + markdown(shown) + "\n"
     )
+    if table["at_least"].any():
+        text += ("\n≥: the run was stopped after an epoch's last batch and resumed by a version that did not yet "
+                 "keep the interrupted epoch's time (partial_epoch.json), so its seconds are a lower bound.\n")
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(text)

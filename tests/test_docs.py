@@ -58,11 +58,35 @@ def test_results_table_is_read_from_the_run(trained_run, tmp_path, monkeypatch):
     assert [r["run"] for r in raw] == [trained_run.name] and raw[0]["accuracy"] == pytest.approx(metrics["test_accuracy"])
 
 
+def test_results_mark_seconds_of_a_run_resumed_without_its_epoch_time(trained_run, tmp_path, monkeypatch):
+    """A run resumed after an epoch's last batch by an older version (a history row
+    over 0 images) lost that epoch's time: its seconds are shown as a lower bound."""
+    import shutil
+    import sys
+
+    import pandas as pd
+
+    results_script = load_script("results")
+    run = tmp_path / trained_run.name
+    shutil.copytree(trained_run, run)
+    history = pd.read_csv(run / "history.csv")
+    history.loc[0, ["loss", "accuracy", "images"]] = [0.0, 0.0, 0]
+    history.to_csv(run / "history.csv", index=False)
+    seconds = json.loads((run / "metrics.json").read_text())["train_seconds"]
+    out = tmp_path / "results.md"
+    monkeypatch.setattr(sys, "argv", ["results.py", str(trained_run), str(run), "--out", str(out)])
+    results_script.main()
+    rows = [line for line in out.read_text().splitlines() if line.startswith("| lenet5 |")]
+    assert len(rows) == 2 and sum(f"| ≥{seconds:.0f} |" in row for row in rows) == 1
+    assert "so its seconds are a lower bound" in out.read_text()
+
+
 def test_readme_summary_marks_runs_short_of_their_target(tmp_path):
     import pandas as pd
 
     results_script = load_script("results")
-    row = dict(model="lenet5", dataset="mnist", epochs=20, precision="float32", shape="32x32x1", seconds=700.0, options={})
+    row = dict(model="lenet5", dataset="mnist", epochs=20, precision="float32", shape="32x32x1", seconds=700.0, options={},
+               at_least="")
     table = pd.DataFrame([{**row, "accuracy": 0.9850}, {**row, "dataset": "digits", "accuracy": 0.9806},
                           {**row, "epochs": 3, "accuracy": 0.98},
                           {**row, "options": {"dropout": 0.3}, "accuracy": 0.95},  # not the recipe: left out

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
@@ -134,13 +135,33 @@ def test_interrupt_mid_epoch_resumes_to_identical_weights(digits, tmp_path):
         np.testing.assert_array_equal(a.numpy(), b.numpy())
 
 
+@contextlib.contextmanager
+def _ctrl_c_after_batches(count: int):
+    """Raise KeyboardInterrupt just after the training loop has counted its ``count``-th
+    batch (over all epochs): a Ctrl-C at an exact, repeatable place."""
+    from convnets.train.metrics import Mean
+
+    update, calls = Mean.update, {"n": 0}
+
+    def update_then_stop(self, *a):
+        update(self, *a)
+        calls["n"] += 1
+        if calls["n"] == count:
+            raise KeyboardInterrupt
+
+    Mean.update = update_then_stop
+    try:
+        yield
+    finally:
+        Mean.update = update
+
+
 @pytest.mark.parametrize("stop_after", [20, "last"])
-def test_interrupted_epoch_reports_its_whole_loss_and_accuracy(digits, tmp_path, monkeypatch, stop_after):
+def test_interrupted_epoch_reports_its_whole_loss_and_accuracy(digits, tmp_path, stop_after):
     """An epoch stopped after batch k (or after its last batch, before validation)
     and resumed logs the same training loss, accuracy and image count as one that
     never stopped: the running sums are kept beside the checkpoint."""
     from convnets.train import loop
-    from convnets.train.metrics import Mean
 
     tf.config.experimental.enable_op_determinism()
     cfg = TrainConfig(epochs=2, batch_size=64, lr=3e-3, schedule="cosine", seed=7)
@@ -149,19 +170,8 @@ def test_interrupted_epoch_reports_its_whole_loss_and_accuracy(digits, tmp_path,
     steps = math.ceil(len(digits.train) / 64)
     stop_at = steps + (stop_after if stop_after != "last" else steps)  # counted over both epochs
 
-    calls = {"n": 0}
-    update = Mean.update
-
-    def update_then_stop(self, *a):
-        update(self, *a)
-        calls["n"] += 1
-        if calls["n"] == stop_at:
-            raise KeyboardInterrupt
-
-    monkeypatch.setattr(loop.Mean, "update", update_then_stop)
-    with pytest.raises(KeyboardInterrupt):
+    with pytest.raises(KeyboardInterrupt), _ctrl_c_after_batches(stop_at):
         train(fresh_model(7), digits, cfg, tmp_path / "b", **quiet)
-    monkeypatch.setattr(loop.Mean, "update", update)
     assert (tmp_path / "b" / loop.PARTIAL_EPOCH).exists()
     train(fresh_model(7), digits, cfg, tmp_path / "b", resume=True, **quiet)
     assert not (tmp_path / "b" / loop.PARTIAL_EPOCH).exists()
@@ -172,28 +182,16 @@ def test_interrupted_epoch_reports_its_whole_loss_and_accuracy(digits, tmp_path,
     assert resumed["train_seconds"].iloc[1] > 0
 
 
-def test_resume_without_saved_sums_records_nan_not_zero(digits, tmp_path, monkeypatch):
+def test_resume_without_saved_sums_records_nan_not_zero(digits, tmp_path):
     """A run stopped by an older version after an epoch's last batch has no saved
     sums: the epoch's training loss is unknown, written as NaN rather than a false 0."""
     from convnets.train import loop
-    from convnets.train.metrics import Mean
 
     cfg = TrainConfig(epochs=1, batch_size=256, seed=1)
     quiet = dict(progress=False, log=lambda s: None)
     steps = math.ceil(len(digits.train) / 256)
-    calls = {"n": 0}
-    update = Mean.update
-
-    def update_then_stop(self, *a):
-        update(self, *a)
-        calls["n"] += 1
-        if calls["n"] == steps:
-            raise KeyboardInterrupt
-
-    monkeypatch.setattr(loop.Mean, "update", update_then_stop)
-    with pytest.raises(KeyboardInterrupt):
+    with pytest.raises(KeyboardInterrupt), _ctrl_c_after_batches(steps):
         train(fresh_model(1), digits, cfg, tmp_path / "r", **quiet)
-    monkeypatch.setattr(loop.Mean, "update", update)
     (tmp_path / "r" / loop.PARTIAL_EPOCH).unlink()
     lines = []
     train(fresh_model(1), digits, cfg, tmp_path / "r", resume=True, progress=False, log=lines.append)

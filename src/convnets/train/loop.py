@@ -152,8 +152,8 @@ def _check_resume(out: Path, run_config: dict[str, Any], resume: bool) -> None:
 PARTIAL_EPOCH = "partial_epoch.json"
 
 
-def _read_partial_epoch(out: Path, epoch: int, step: int) -> dict[str, Any] | None:
-    """The running sums an interrupted ``epoch`` had reached at optimiser ``step``, if saved.
+def _read_partial_epoch(out: Path, epoch: int, step: int) -> tuple[Mean, float] | None:
+    """The running sums and seconds an interrupted ``epoch`` had reached at optimiser ``step``, if saved.
 
     A missing, unreadable or stale file (from another checkpoint) only costs the
     epoch's training statistics, never the weights: it is ignored.
@@ -161,9 +161,7 @@ def _read_partial_epoch(out: Path, epoch: int, step: int) -> dict[str, Any] | No
     try:
         saved = json.loads((out / PARTIAL_EPOCH).read_text())
         if saved["epoch"] == epoch and saved["step"] == step:
-            Mean.from_state(saved["meter"])  # validates the fields
-            float(saved["seconds"])
-            return saved
+            return Mean.from_state(saved["meter"]), float(saved["seconds"])
     except (OSError, ValueError, KeyError, TypeError):
         pass
     return None
@@ -226,7 +224,7 @@ def train(
     ckpt = tf.train.Checkpoint(**parts)
     manager = tf.train.CheckpointManager(ckpt, os.fspath(out / "checkpoints"), max_to_keep=3)
     history: list[dict[str, Any]] = []
-    partial = None  # the interrupted epoch's running sums, when resuming one
+    partial = None  # (running sums, seconds) of the interrupted epoch, when resuming one
     if resume:
         restore(ckpt, manager.latest_checkpoint)
         if (out / "history.csv").exists():
@@ -249,16 +247,14 @@ def train(
     # a checkpoint taken on Ctrl-C says exactly how many were applied, wherever the
     # signal lands (even during tracing, or a step that finished as it arrived).
     iterations_at_epoch_start = int(optimizer.iterations.numpy()) - int(batches_var.numpy())
-    bar = meter = None
-    start, earlier_seconds, epoch_seconds = time.perf_counter(), 0.0, None
+    bar = meter = seconds = None
+    start, earlier_seconds = time.perf_counter(), 0.0
     try:
         for epoch in range(int(epoch_var.numpy()), config.epochs):
             skip = int(batches_var.numpy())  # > 0 only when resuming an interrupted epoch
             data = make_dataset(dataset, "train", spec, config.batch_size, True, config.seed, epoch, config.augment)
-            meter, earlier_seconds = Mean(), 0.0
-            if skip and partial is not None:
-                meter, earlier_seconds = Mean.from_state(partial["meter"]), float(partial["seconds"])
-            partial, epoch_seconds = None, None
+            meter, earlier_seconds = partial or (Mean(), 0.0)
+            partial, seconds = None, None  # seconds: set once the epoch's batches are done
             bar = tqdm(total=steps, initial=skip, desc=f"epoch {epoch + 1}/{config.epochs}", disable=not progress,
                        leave=False, file=sys.stderr)
             start = time.perf_counter()
@@ -280,7 +276,7 @@ def train(
                 if bar.n % 10 == 0 or bar.n == steps:
                     elapsed = time.perf_counter() - start
                     bar.set_postfix(loss=f"{meter.loss:.4f}", acc=f"{meter.accuracy:.4f}", img_s=f"{meter.n / elapsed:.0f}")
-            seconds = epoch_seconds = time.perf_counter() - start + earlier_seconds
+            seconds = time.perf_counter() - start + earlier_seconds
             bar.close()
             train_seconds += seconds
             images_seen += meter.n
@@ -319,7 +315,7 @@ def train(
             # accuracy and time so far, so the resumed epoch reports the whole epoch.
             write_json(out / PARTIAL_EPOCH, {
                 "epoch": int(epoch_var.numpy()) + 1, "step": int(optimizer.iterations.numpy()),
-                "seconds": epoch_seconds if epoch_seconds is not None else time.perf_counter() - start + earlier_seconds,
+                "seconds": seconds if seconds is not None else time.perf_counter() - start + earlier_seconds,
                 "meter": meter.state(),
             })
         # The signal may land between an epoch's checkpoint and its history row: write

@@ -3,11 +3,14 @@
     python scripts/results.py runs/*/ --out docs/results.md --readme README.md
 
 Every number comes from the runs' own ``metrics.json``, ``history.csv`` and
-``config.json``; nothing is typed by hand. The machine is what the runs recorded
-in ``metrics.json`` (older runs without it: this machine). ``--readme`` rewrites
-the summary between ``<!-- results:start -->`` and ``<!-- results:end -->``:
-each full-recipe run beside its target (``convnets.recipes.TARGETS``), marked
-**short** when it falls below it.
+``config.json``; nothing is typed by hand. Each run becomes one record (its
+numbers, recipe and machine) in ``results.json`` beside ``--out``, which keeps
+the records of earlier runs: run directories live on the machine that trained
+them, so a later call with only new runs adds them (a run of the same
+directory name replaces its record) rather than dropping the rest; ``--fresh``
+starts over. ``--readme`` rewrites the summary between ``<!-- results:start -->``
+and ``<!-- results:end -->``: each full-recipe run beside its target
+(``convnets.recipes.TARGETS``), marked **short** when it falls below it.
 """
 
 from __future__ import annotations
@@ -45,19 +48,44 @@ def _shape_label(shape: Any) -> str:
     return "x".join(map(str, shape))
 
 
-def collect(run_dirs: list[Path]) -> pd.DataFrame:
-    """One row per finished run (a directory with metrics.json and config.json)."""
-    rows, here = [], describe(machine_info())  # for runs made before metrics.json kept the machine
-    for d in run_dirs:
-        mpath, cpath = d / "metrics.json", d / "config.json"
-        if not (mpath.is_file() and cpath.is_file()):
-            continue
-        m, c = json.loads(mpath.read_text()), json.loads(cpath.read_text())
-        hist = pd.read_csv(d / "history.csv") if (d / "history.csv").is_file() else None
+TRAIN_KEYS = ("optimizer", "lr", "schedule", "batch_size", "weight_decay", "augment", "precision")
+
+
+def record(run_dir: Path) -> dict[str, Any] | None:
+    """A finished run's numbers (``metrics.json``, ``config.json``, ``history.csv``) as one
+    JSON-ready record, the form ``docs/results.json`` keeps them in; None if unfinished."""
+    mpath, cpath = run_dir / "metrics.json", run_dir / "config.json"
+    if not (mpath.is_file() and cpath.is_file()):
+        return None
+    m, c = json.loads(mpath.read_text()), json.loads(cpath.read_text())
+    hist = pd.read_csv(run_dir / "history.csv") if (run_dir / "history.csv").is_file() else None
+    return {
+        "model": m["model"], "dataset": _dataset_label(m["dataset"]), "accuracy": m["test_accuracy"],
+        "epochs": m["epochs"], "seconds": m["train_seconds"], "run": run_dir.name,
+        "params": m["trainable_params"], "images_per_second": m["images_per_second"],
+        "best_accuracy": float(hist["val_accuracy"].max()) if hist is not None else None,
         # an epoch resumed after its last batch by a version before partial_epoch.json: its time was lost
-        untimed = hist is not None and "images" in hist and bool((hist["images"] == 0).any())
-        at_least = "≥" if untimed else ""
-        t = c["train"]
+        "seconds_lower_bound": hist is not None and "images" in hist and bool((hist["images"] == 0).any()),
+        "train": {k: c["train"][k] for k in TRAIN_KEYS if k in c["train"]},
+        "options": c["model"].get("options", {}),  # builder options, e.g. dropout 0.2
+        "shape": _shape_label(c["model"]["input_shape"]),
+        # runs made before metrics.json kept the machine: this machine
+        "machine": describe(m["machine"] if "machine" in m else machine_info()),
+    }
+
+
+def merge(kept: list[dict[str, Any]], new: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The kept records with ``new`` ones added; a new record replaces a kept one of the same run name."""
+    by_run = {r["run"]: r for r in kept}
+    by_run.update({r["run"]: r for r in new})
+    return list(by_run.values())
+
+
+def table(records: list[dict[str, Any]]) -> pd.DataFrame:
+    """One display row per record, with the raw values the README summary needs beside them."""
+    rows = []
+    for r in records:
+        t = r["train"]
         recipe = f"{t['optimizer']} lr {t['lr']:g}, {t['schedule']}, batch {t['batch_size']}"
         if t.get("weight_decay"):
             recipe += f", wd {t['weight_decay']:g}"
@@ -65,18 +93,18 @@ def collect(run_dirs: list[Path]) -> pd.DataFrame:
             recipe += f", augment {t['augment']}"
         if t.get("precision", "float32") != "float32":
             recipe += f", {t['precision']}"
-        for key, value in c["model"].get("options", {}).items():  # builder options, e.g. dropout 0.2
+        for key, value in r["options"].items():
             recipe += f", {key} {value}"
+        at_least = "≥" if r["seconds_lower_bound"] else ""
+        best = r["best_accuracy"]
         rows.append({
-            "model": m["model"], "dataset": _dataset_label(m["dataset"]),
-            "params": f"{m['trainable_params']:,}", "epochs": m["epochs"], "test accuracy": f"{m['test_accuracy']:.4f}",
-            "best epoch accuracy": f"{hist['val_accuracy'].max():.4f}" if hist is not None else "",
-            "train seconds": f"{at_least}{m['train_seconds']:.0f}", "images/s": f"{m['images_per_second']:.0f}",
-            "recipe": recipe, "run": d.name, "machine": describe(m["machine"]) if "machine" in m else here,
-            # raw values, for the JSON and the README summary
-            "accuracy": m["test_accuracy"], "seconds": m["train_seconds"], "at_least": at_least,
-            "precision": t.get("precision", "float32"), "shape": _shape_label(c["model"]["input_shape"]),
-            "options": c["model"].get("options", {}),
+            "model": r["model"], "dataset": r["dataset"], "params": f"{r['params']:,}", "epochs": r["epochs"],
+            "test accuracy": f"{r['accuracy']:.4f}", "best epoch accuracy": "" if best is None else f"{best:.4f}",
+            "train seconds": f"{at_least}{r['seconds']:.0f}", "images/s": f"{r['images_per_second']:.0f}",
+            "recipe": recipe, "run": r["run"], "machine": r["machine"],
+            # raw values, for the README summary
+            "accuracy": r["accuracy"], "seconds": r["seconds"], "at_least": at_least,
+            "precision": t.get("precision", "float32"), "shape": r["shape"], "options": r["options"],
         })
     return pd.DataFrame(rows)
 
@@ -136,30 +164,40 @@ def replace_between_markers(path: Path, text: str) -> None:
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("runs", nargs="+", type=Path)
+    p.add_argument("runs", nargs="*", type=Path, help="run directories (none: retabulate the kept records)")
     p.add_argument("--out", type=Path)
     p.add_argument("--readme", type=Path, help="also rewrite the summary table in this file")
     p.add_argument("--note", default=(Path(__file__).parent / "results-note.txt").read_text().strip(),
                    help="a sentence on how the runs were made (default: scripts/results-note.txt)")
+    p.add_argument("--fresh", action="store_true",
+                   help="forget the records kept beside --out; tabulate only the runs given")
     args = p.parse_args()
-    table = collect(args.runs)
-    if table.empty:
+    new = [r for r in map(record, args.runs) if r is not None]
+    names = [r["run"] for r in new]
+    if len(set(names)) < len(names):  # a run's record is known by its directory's name
+        raise SystemExit(f"two run directories with the same name among {sorted({n for n in names if names.count(n) > 1})}: "
+                         "rename one")
+    archive = args.out.with_suffix(".json") if args.out else None
+    kept = json.loads(archive.read_text()) if archive is not None and archive.is_file() and not args.fresh else []
+    records = merge(kept, new)
+    if not records:
         raise SystemExit("no finished runs (directories with metrics.json and config.json) among the arguments")
-    if args.out:  # the raw numbers too, for docs/architectures (scripts/architecture_pages.py)
-        raw = table[["model", "dataset", "accuracy", "epochs", "seconds", "run"]]
-        args.out.with_suffix(".json").write_text(raw.to_json(orient="records", indent=2) + "\n")
+    if archive is not None:  # every record, for the next run of this script and for scripts/architecture_pages.py
+        archive.parent.mkdir(parents=True, exist_ok=True)
+        archive.write_text(json.dumps(records, indent=2, ensure_ascii=False) + "\n")
+    rows = table(records)
     if args.readme:
-        replace_between_markers(args.readme, summary(table))
-    shown = table.drop(columns=["accuracy", "seconds", "at_least", "precision", "shape", "options"])
+        replace_between_markers(args.readme, summary(rows))
+    shown = rows.drop(columns=["accuracy", "seconds", "at_least", "precision", "shape", "options"])
     machines = shown["machine"].unique()
     if len(machines) == 1:  # one machine: say it once, above the table
         shown = shown.drop(columns=["machine"])
     text = (
-        "# Results\n\nGenerated by `python scripts/results.py` from run directories; "
-        "do not edit by hand.\n\n"
+        "# Results\n\nGenerated by `python scripts/results.py` from run directories (their records are kept "
+        "in results.json); do not edit by hand.\n\n"
         f"Machine: {'; '.join(machines)}\n\n" + (f"{args.note}\n\n" if args.note else "") + markdown(shown) + "\n"
     )
-    if table["at_least"].any():
+    if rows["at_least"].any():
         text += ("\n≥: the run was stopped after an epoch's last batch and resumed by a version that did not yet "
                  "keep the interrupted epoch's time (partial_epoch.json), so its seconds are a lower bound.\n")
     if args.out:

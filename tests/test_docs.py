@@ -58,6 +58,40 @@ def test_results_table_is_read_from_the_run(trained_run, tmp_path, monkeypatch):
     assert [r["run"] for r in raw] == [trained_run.name] and raw[0]["accuracy"] == pytest.approx(metrics["test_accuracy"])
 
 
+def test_results_keep_earlier_records_when_given_only_new_runs(trained_run, tmp_path, monkeypatch):
+    """Run directories stay on the machine that trained them: results.json keeps every
+    record, so a later call with one new run adds it instead of dropping the rest;
+    a run of the same name replaces its record, and --fresh starts over."""
+    import shutil
+    import sys
+
+    results_script = load_script("results")
+    out = tmp_path / "results.md"
+    second = tmp_path / "lenet5-again"
+    shutil.copytree(trained_run, second)
+
+    def tabulate(*args: object) -> list[dict]:
+        monkeypatch.setattr(sys, "argv", ["results.py", *map(str, args), "--out", str(out)])
+        results_script.main()
+        return json.loads(out.with_suffix(".json").read_text())
+
+    assert [r["run"] for r in tabulate(trained_run)] == [trained_run.name]
+    metrics = json.loads((second / "metrics.json").read_text())
+    metrics["test_accuracy"] = 0.5
+    (second / "metrics.json").write_text(json.dumps(metrics))
+    records = tabulate(second)  # the first run's directory is not passed again: its record stays
+    assert [r["run"] for r in records] == [trained_run.name, second.name]
+    assert sum(line.startswith("| lenet5 |") for line in out.read_text().splitlines()) == 2
+    metrics["test_accuracy"] = 0.75
+    (second / "metrics.json").write_text(json.dumps(metrics))
+    records = tabulate(second)  # same name: replaced, not added
+    assert [r["accuracy"] for r in records][1:] == [0.75] and len(records) == 2
+    assert tabulate() == records  # no runs: the kept records, retabulated
+    assert [r["run"] for r in tabulate(second, "--fresh")] == [second.name]
+    lines = out.read_text().splitlines()
+    assert any("| 0.7500 |" in line for line in lines) and not any(line.endswith(f"| {trained_run.name} |") for line in lines)
+
+
 def test_results_mark_seconds_of_a_run_resumed_without_its_epoch_time(trained_run, tmp_path, monkeypatch):
     """A run resumed after an epoch's last batch by an older version (a history row
     over 0 images) lost that epoch's time: its seconds are shown as a lower bound."""
@@ -67,7 +101,7 @@ def test_results_mark_seconds_of_a_run_resumed_without_its_epoch_time(trained_ru
     import pandas as pd
 
     results_script = load_script("results")
-    run = tmp_path / trained_run.name
+    run = tmp_path / f"{trained_run.name}-resumed"
     shutil.copytree(trained_run, run)
     history = pd.read_csv(run / "history.csv")
     history.loc[0, ["loss", "accuracy", "images"]] = [0.0, 0.0, 0]

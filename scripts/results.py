@@ -25,6 +25,7 @@ import pandas as pd
 from convnets.machine import describe, machine_info
 from convnets.models import model_info
 from convnets.recipes import RESULTS, TARGETS, model_options_for, recipe_for
+from convnets.train.checkpoint import read_history, untimed_epochs
 
 DATA_NAMES = {"digits": "digits (bundled)", "mnist": "MNIST", "fashion_mnist": "Fashion-MNIST",
               "folder:cifar10-jpeg": "CIFAR-10 (JPEG folder)"}
@@ -58,14 +59,13 @@ def record(run_dir: Path) -> dict[str, Any] | None:
     if not (mpath.is_file() and cpath.is_file()):
         return None
     m, c = json.loads(mpath.read_text()), json.loads(cpath.read_text())
-    hist = pd.read_csv(run_dir / "history.csv") if (run_dir / "history.csv").is_file() else None
+    hist = read_history(run_dir) if (run_dir / "history.csv").is_file() else None
     return {
         "model": m["model"], "dataset": _dataset_label(m["dataset"]), "accuracy": m["test_accuracy"],
         "epochs": m["epochs"], "seconds": m["train_seconds"], "run": run_dir.name,
         "params": m["trainable_params"], "images_per_second": m["images_per_second"],
         "best_accuracy": float(hist["val_accuracy"].max()) if hist is not None else None,
-        # an epoch resumed after its last batch by a version before partial_epoch.json: its time was lost
-        "seconds_lower_bound": hist is not None and "images" in hist and bool((hist["images"] == 0).any()),
+        "seconds_lower_bound": hist is not None and bool(untimed_epochs(hist).any()),
         "train": {k: c["train"][k] for k in TRAIN_KEYS if k in c["train"]},
         "options": c["model"].get("options", {}),  # builder options, e.g. dropout 0.2
         "shape": _shape_label(c["model"]["input_shape"]),

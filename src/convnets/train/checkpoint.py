@@ -66,9 +66,14 @@ def read_history(run_dir: str | os.PathLike[str]) -> pd.DataFrame:
     read as unknown (NaN), so curves show a gap rather than a false drop to zero.
     """
     history = pd.read_csv(Path(run_dir) / "history.csv")
-    if "images" in history:
-        history.loc[history["images"] == 0, [c for c in ("loss", "accuracy", "top5") if c in history]] = float("nan")
+    history.loc[untimed_epochs(history), [c for c in ("loss", "accuracy", "top5") if c in history]] = float("nan")
     return history
+
+
+def untimed_epochs(history: pd.DataFrame) -> pd.Series:
+    """Which epochs were resumed after their last batch by a version before ``partial_epoch.json``:
+    written over 0 images, their training statistics and time were lost."""
+    return history["images"] == 0 if "images" in history else pd.Series(False, index=history.index)
 
 
 def latest_checkpoint(run_dir: str | os.PathLike[str]) -> str | None:

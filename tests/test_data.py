@@ -200,7 +200,7 @@ def write_png(path: Path, array: np.ndarray) -> None:
     path.write_bytes(tf.io.encode_png(array).numpy())
 
 
-def test_folder_mixed_images_and_corrupt_file(tmp_path):
+def test_folder_mixed_images_and_corrupt_file(tmp_path, caplog):
     rng = np.random.default_rng(0)
     write_png(tmp_path / "cats" / "a.png", rng.integers(0, 255, (16, 16, 3), dtype=np.uint8))
     write_png(tmp_path / "cats" / "b.png", rng.integers(0, 255, (20, 12, 4), dtype=np.uint8))  # RGBA, other size
@@ -208,8 +208,13 @@ def test_folder_mixed_images_and_corrupt_file(tmp_path):
     write_png(tmp_path / "dogs" / "d.png", rng.integers(0, 65535, (16, 16, 3), dtype=np.uint16))  # 16-bit
     (tmp_path / "dogs" / "e.jpg").write_bytes(tf.io.encode_jpeg(rng.integers(0, 255, (16, 16, 3), dtype=np.uint8)).numpy())
     (tmp_path / "dogs" / "broken.png").write_bytes(b"not an image at all")
-    with pytest.warns(UserWarning, match="broken.png"):
+    (tmp_path / "dogs" / "notes.txt").write_text("not an image either")
+    (tmp_path / "dogs" / ".DS_Store").write_bytes(b"hidden files are passed over silently")
+    with caplog.at_level("WARNING", logger="convnets"):
         ds = load_dataset(f"folder:{tmp_path}")
+    # one line for the folder, with the count and the first file, not a Python warning per file
+    assert [r.getMessage() for r in caplog.records] == [
+        f"convnets: skipped 2 files that are not PNG, JPEG, GIF or BMP images in {tmp_path} (first: dogs/broken.png)"]
     assert ds.class_names == ["cats", "dogs"]
     assert ds.image_shape == (16, 16, 3)
     assert len(ds.train) + len(ds.test) == 5

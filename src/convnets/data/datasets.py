@@ -255,17 +255,19 @@ def load_folder_dataset(path: str, data_dir: str | None = None) -> Dataset:
     root = Path(path).expanduser()
     if not root.is_absolute() and not root.exists() and data_dir is not None:
         root = Path(data_dir) / root  # "folder:cifar10-jpeg" relative to the data dir
-    (tr_files, tr_y), (te_files, te_y), classes = folder.scan_folder(root)
-    tr_files, tr_y = folder.filter_images(tr_files, tr_y)
-    te_files, te_y = folder.filter_images(te_files, te_y)
+    ignored: list[str] = []  # files without an image extension
+    (tr_files, tr_y), (te_files, te_y), classes = folder.scan_folder(root, ignored=ignored)
+    tr_files, tr_y, tr_bad = folder.split_images(tr_files, tr_y)
+    te_files, te_y, te_bad = folder.split_images(te_files, te_y)
+    folder.report_skipped(sorted(ignored + tr_bad + te_bad), root)  # one line for the whole folder
     if not tr_files:
         raise DataError(f"{root}: no readable training images")
     shape = folder.probe_shape(tr_files)
     n_bytes = (len(tr_files) + len(te_files)) * int(np.prod(shape))
     if n_bytes <= MEMORY_BUDGET_BYTES:
-        x_tr, tr_y = folder.decode_all(tr_files, tr_y, shape)
+        x_tr, tr_y = folder.decode_all(tr_files, tr_y, shape, root)
         if te_files:
-            x_te, te_y = folder.decode_all(te_files, te_y, shape)
+            x_te, te_y = folder.decode_all(te_files, te_y, shape, root)
         else:
             x_te = np.zeros((0, *shape), np.uint8)
         sample = x_tr[:: max(1, len(x_tr) // 5000)].astype(np.float32) / 255.0

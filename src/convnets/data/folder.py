@@ -3,13 +3,15 @@
 
 Files are decoded with ``tf.io`` (PNG, JPEG, GIF, BMP; grey, RGB, RGBA, 8- or
 16-bit), converted to one channel count and resized to one size, so folders of
-mixed images work. A file that is not an image is skipped with a warning.
+mixed images work. Files that are not images are skipped, and counted in one
+line on the ``convnets`` logger (a warning: shown on stderr unless logging is
+configured otherwise).
 """
 
 from __future__ import annotations
 
+import logging
 import os
-import warnings
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +20,7 @@ import tensorflow as tf
 from convnets.errors import DataError
 
 IMAGE_EXTS = {".png", ".jpg", ".jpeg", ".bmp", ".gif"}
+log = logging.getLogger("convnets")
 _MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF87a", b"GIF89a", b"BM")
 
 
@@ -34,13 +37,16 @@ def _class_dirs(root: Path) -> list[Path]:
     return sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
 
 
-def _images_in(folder: Path) -> list[str]:
-    return sorted(
-        os.fspath(p) for p in folder.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_EXTS
-    )
+def _images_in(folder: Path, ignored: list[str] | None = None) -> list[str]:
+    """Files with an image extension; other files (not hidden ones) are added to ``ignored``."""
+    files = sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith("."))
+    if ignored is not None:
+        ignored += [os.fspath(p) for p in files if p.suffix.lower() not in IMAGE_EXTS]
+    return [os.fspath(p) for p in files if p.suffix.lower() in IMAGE_EXTS]
 
 
-def _collect(root: Path, classes: list[str], only: list[str] | None = None) -> tuple[list[str], np.ndarray]:
+def _collect(root: Path, classes: list[str], only: list[str] | None = None,
+             ignored: list[str] | None = None) -> tuple[list[str], np.ndarray]:
     """Files under ``root/<class>``, labelled by the class's index in ``classes``."""
     files: list[str] = []
     labels: list[int] = []
@@ -48,7 +54,7 @@ def _collect(root: Path, classes: list[str], only: list[str] | None = None) -> t
         if only is not None and name not in only:
             continue
         folder = root / name
-        found = _images_in(folder) if folder.is_dir() else []
+        found = _images_in(folder, ignored) if folder.is_dir() else []
         if not found:
             raise DataError(f"class folder {folder} holds no images ({', '.join(sorted(IMAGE_EXTS))})")
         files += found
@@ -57,9 +63,11 @@ def _collect(root: Path, classes: list[str], only: list[str] | None = None) -> t
 
 
 def scan_folder(
-    root: str | os.PathLike[str], test_fraction: float = 0.2, seed: int = 0
+    root: str | os.PathLike[str], test_fraction: float = 0.2, seed: int = 0, ignored: list[str] | None = None
 ) -> tuple[tuple[list[str], np.ndarray], tuple[list[str], np.ndarray], list[str]]:
-    """List image files per class: ((train_files, labels), (test_files, labels), class_names)."""
+    """List image files per class: ((train_files, labels), (test_files, labels), class_names).
+
+    Files in the class folders without an image extension are appended to ``ignored``."""
     root = Path(root)
     if not root.is_dir():
         raise DataError(f"image folder {root} does not exist or is not a folder")
@@ -71,12 +79,12 @@ def scan_folder(
         extra = sorted(set(test_classes) - set(classes))
         if extra:
             raise DataError(f"{root / 'test'} has classes not in train/: {', '.join(extra)}")
-        train = _collect(root / "train", classes)
-        return train, _collect(root / "test", classes, only=test_classes), classes
+        train = _collect(root / "train", classes, ignored=ignored)
+        return train, _collect(root / "test", classes, only=test_classes, ignored=ignored), classes
     classes = [p.name for p in _class_dirs(root)]
     if not classes:
         raise DataError(f"{root} has no class folders (expected {root}/<class>/*.png or train/ and test/)")
-    files, labels = _collect(root, classes)
+    files, labels = _collect(root, classes, ignored=ignored)
     rng = np.random.default_rng(seed)
     is_test = np.zeros(len(files), bool)
     for c in range(len(classes)):  # per-class split keeps the classes balanced
@@ -87,15 +95,29 @@ def scan_folder(
     return pick(~is_test), pick(is_test), classes
 
 
-def filter_images(files: list[str], labels: np.ndarray) -> tuple[list[str], np.ndarray]:
-    """Drop files whose first bytes are not a known image format, with a warning each."""
+def report_skipped(skipped: list[str], root: str | os.PathLike[str], why: str = "that are not PNG, JPEG, GIF or BMP images",
+                   of: int | None = None) -> None:
+    """One warning line for all the files skipped under ``root``: how many, why, and the first."""
+    if not skipped:
+        return
+    n = len(skipped)
+    first = os.path.relpath(skipped[0], root)
+    count = f"{n} of {of}" if of is not None else f"{n}"
+    log.warning(f"convnets: skipped {count} file{'s' if n != 1 else ''} {why} in {root} (first: {first})")
+
+
+def split_images(files: list[str], labels: np.ndarray) -> tuple[list[str], np.ndarray, list[str]]:
+    """(kept files, their labels, dropped files): a file is dropped if its first bytes are not a known image format."""
     keep = [_looks_like_image(f) for f in files]
     bad = [f for f, k in zip(files, keep) if not k]
-    for f in bad[:10]:
-        warnings.warn(f"skipping {f}: not a PNG, JPEG, GIF or BMP image", stacklevel=2)
-    if len(bad) > 10:
-        warnings.warn(f"skipping {len(bad) - 10} more files that are not images", stacklevel=2)
-    return [f for f, k in zip(files, keep) if k], labels[np.asarray(keep, bool)]
+    return [f for f, k in zip(files, keep) if k], labels[np.asarray(keep, bool)], bad
+
+
+def filter_images(files: list[str], labels: np.ndarray, root: str | os.PathLike[str] | None = None) -> tuple[list[str], np.ndarray]:
+    """Drop files whose first bytes are not a known image format, reported in one line."""
+    kept, labels, bad = split_images(files, labels)
+    report_skipped(bad, root if root is not None else (os.path.commonpath(files) if files else "."))
+    return kept, labels
 
 
 def decode_image(path: tf.Tensor, size: tuple[int, int], channels: int) -> tf.Tensor:
@@ -124,9 +146,9 @@ def probe_shape(files: list[str]) -> tuple[int, int, int]:
 
 
 def decode_all(
-    files: list[str], labels: np.ndarray, shape: tuple[int, int, int]
+    files: list[str], labels: np.ndarray, shape: tuple[int, int, int], root: str | os.PathLike[str] | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Decode every file into one uint8 array, skipping (and counting) undecodable ones."""
+    """Decode every file into one uint8 array, skipping (and counting, in one line) undecodable ones."""
     ds = tf.data.Dataset.from_tensor_slices((files, labels))
     ds = ds.map(
         lambda f, y: (decode_image(f, shape[:2], shape[2]), y), num_parallel_calls=tf.data.AUTOTUNE
@@ -138,7 +160,8 @@ def decode_all(
         ys.append(y)
     n = sum(len(y) for y in ys)
     if n < len(files):
-        warnings.warn(f"skipped {len(files) - n} of {len(files)} files that could not be decoded", stacklevel=2)
+        where = root if root is not None else os.path.commonpath(files)
+        log.warning(f"convnets: skipped {len(files) - n} of {len(files)} image files in {where} that could not be decoded")
     if n == 0:
         raise DataError(f"no image could be decoded from {len(files)} files, e.g. {files[0]}")
     return np.concatenate(xs), np.concatenate(ys)

@@ -143,3 +143,16 @@ def test_readme_summary_marks_runs_short_of_their_target(tmp_path):
     readme.write_text(f"intro\n{results_script.START}\nold table\n{results_script.END}\nrest\n")
     results_script.replace_between_markers(readme, "new table")
     assert readme.read_text() == f"intro\n{results_script.START}\nnew table\n{results_script.END}\nrest\n"
+
+
+def test_requirements_txt_pins_exactly_pyprojects_dependencies():
+    """requirements.txt (for `pip install -r`) names pyproject's dependencies, each pinned inside its range."""
+    script = load_script("requirements")
+    wanted = dict(script.split_requirement(r) for r in script.dependencies())
+    lines = [l for l in (ROOT / "requirements.txt").read_text().splitlines() if l.strip() and not l.startswith("#")]
+    assert lines[-1] == script.SELF  # convnets itself
+    pins = dict(l.split("==") for l in lines[:-1])
+    assert list(pins) == list(wanted), "stale requirements.txt: run python scripts/requirements.py"
+    for name, version in pins.items():
+        assert script.satisfies(version, wanted[name]), f"{name}=={version} is outside pyproject's {wanted[name]}"
+    assert script.satisfies("2.21.0", ">=2.16,<2.22") and not script.satisfies("2.22.0", ">=2.16,<2.22")

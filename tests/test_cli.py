@@ -166,9 +166,25 @@ def test_corrupt_data_and_empty_run_and_bad_image(capsys, tmp_path, trained_run)
     assert code == 2 and "cannot decode" in err and str(bad) in err
 
 
-def _cli(*argv: str, **kw) -> subprocess.Popen:
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+def _cli(*argv: str, env: dict[str, str] | None = None, **kw) -> subprocess.Popen:
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", **(env or {})}
     return subprocess.Popen([sys.executable, "-m", "convnets.cli", *argv], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, **kw)
+
+
+def _cli_paused(tmp_path: Path, at: str, *argv: str) -> subprocess.Popen:
+    """Start ``convnets ARGV`` and return once its training loop is waiting at ``at`` (an
+    optimiser step, or "end"), through the loop's test-only pause hook: a signal sent
+    then lands at that exact point, however fast the machine is."""
+    marker = tmp_path / f"paused-{at}"
+    p = _cli(*argv, env={"CONVNETS_TEST_PAUSE_AT": at, "CONVNETS_TEST_PAUSE_FILE": str(marker)})
+    deadline = time.monotonic() + 600
+    while not marker.exists():
+        if p.poll() is not None or time.monotonic() > deadline:
+            p.kill()
+            out, err = p.communicate()
+            pytest.fail(f"training never reached the pause point {at} (rc {p.returncode}): {err[-2000:]}")
+        time.sleep(0.1)
+    return p
 
 
 def test_real_process_error_has_no_traceback():
@@ -181,43 +197,55 @@ def test_real_process_error_has_no_traceback():
 
 def test_sigkill_mid_training_then_resume_completes(tmp_path):
     out = tmp_path / "run"
-    p = _cli("train", "lenet5_modern", "--epochs", "12", "--batch-size", "32", "--out", str(out), "--quiet")
-    history = out / "history.csv"
-    deadline = time.time() + 120
-    while time.time() < deadline and not (history.exists() and len(history.read_text().splitlines()) >= 3):
-        time.sleep(0.2)
+    argv = ("train", "lenet5_modern", "--epochs", "4", "--batch-size", "32", "--out", str(out), "--quiet")
+    p = _cli_paused(tmp_path, "100", *argv)  # 45 batches an epoch: batch 10 of epoch 3
     p.send_signal(signal.SIGKILL)
-    p.wait(timeout=30)
+    p.communicate(timeout=60)
     assert p.returncode == -signal.SIGKILL
-    done_before = len(history.read_text().splitlines()) - 1
-    assert 1 <= done_before < 12
-    r = _cli("train", "lenet5_modern", "--epochs", "12", "--batch-size", "32", "--out", str(out), "--quiet", "--resume")
+    history = out / "history.csv"
+    assert len(history.read_text().splitlines()) - 1 == 2  # epochs 1 and 2 were saved; 3 is lost
+    r = _cli(*argv, "--resume")
     _, err = r.communicate(timeout=600)
     assert r.returncode == 0, err
-    assert f"resuming {out} from epoch" in err
-    hist = (out / "history.csv").read_text().splitlines()
-    assert len(hist) == 13 and hist[-1].startswith("12,")
+    assert f"resuming {out} from epoch 2" in err
+    hist = history.read_text().splitlines()
+    assert len(hist) == 5 and hist[-1].startswith("4,")
 
 
 def test_sigterm_saves_mid_epoch_and_resume_completes(tmp_path):
     out = tmp_path / "run"
-    p = _cli("train", "lenet5_modern", "--epochs", "3", "--batch-size", "8", "--out", str(out), "--quiet")
-    deadline = time.time() + 120
-    while time.time() < deadline and not (out / "config.json").exists():
-        time.sleep(0.2)
-    time.sleep(4)  # tracing, then into the epochs (180 batches of 8 each)
-    p.send_signal(signal.SIGTERM)
-    _, err = p.communicate(timeout=60)
+    p = _cli_paused(tmp_path, "200", "train", "lenet5_modern", "--epochs", "3", "--batch-size", "8", "--out", str(out), "--quiet")
+    p.send_signal(signal.SIGTERM)  # 180 batches of 8 an epoch: step 200 is batch 20 of epoch 2
+    _, err = p.communicate(timeout=120)
     assert p.returncode == 130, err
-    last = err.splitlines()[-1]  # a checkpoint is saved wherever the signal lands
+    last = err.splitlines()[-1]
     assert last.startswith("stopped; continue with: convnets train lenet5_modern --epochs 3 --batch-size 8")
-    m = re.search(r"interrupted in epoch \d+ after batch (\d+)", err)
-    assert m, err
+    assert "interrupted in epoch 2 after batch 20;" in err
     command = shlex.split(last.split("continue with: ", 1)[1])  # the printed command, exactly
     assert command[-1] == "--resume" and "--out" in command
     r = _cli(*command[1:])
     _, err = r.communicate(timeout=600)
     assert r.returncode == 0, err
-    if int(m.group(1)) > 0:  # the usual case: the signal arrived between two batches
-        assert ", batch " in err.split("resuming", 1)[1].splitlines()[0]
+    assert f"resuming {out} from epoch 1, batch 20 of epoch 2" in err
     assert len((out / "history.csv").read_text().splitlines()) == 4
+
+
+def test_sigterm_after_the_last_epoch_leaves_a_run_resume_finishes(tmp_path):
+    """A signal after the last epoch, during the final evaluation, exits 130 with the
+    command that continues; that resume trains nothing more and writes metrics.json."""
+    out = tmp_path / "run"
+    argv = ("train", "lenet5_modern", "--epochs", "2", "--batch-size", "64", "--out", str(out), "--quiet")
+    p = _cli_paused(tmp_path, "end", *argv)
+    p.send_signal(signal.SIGTERM)
+    _, err = p.communicate(timeout=120)
+    assert p.returncode == 130, err
+    assert "interrupted after the last epoch, before the final metrics" in err
+    assert err.splitlines()[-1].startswith("stopped; continue with: convnets train lenet5_modern")
+    assert not (out / "metrics.json").exists()
+    r = _cli(*argv, "--resume")
+    _, err = r.communicate(timeout=600)
+    assert r.returncode == 0, err
+    assert f"resuming {out} from epoch 2" in err and ", batch" not in err
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["epochs"] == 2 and metrics["test_accuracy"] > 0.5
+    assert len((out / "history.csv").read_text().splitlines()) == 3

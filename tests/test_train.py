@@ -107,11 +107,13 @@ def test_resume_gives_identical_weights(digits, tmp_path):
     assert len(pd.read_csv(tmp_path / "b" / "history.csv")) == 2
 
 
-def test_interrupt_mid_epoch_resumes_to_identical_weights(digits, tmp_path):
-    """Ctrl-C lands wherever it lands inside epoch 2; the resumed run ends where an
-    uninterrupted one does, to the bit."""
+def test_interrupt_mid_epoch_resumes_to_identical_weights(digits, tmp_path, monkeypatch):
+    """A real Ctrl-C (SIGINT from another thread) inside epoch 2; the resumed run ends
+    where an uninterrupted one does, to the bit. The loop's test-only pause hook holds
+    it at step 100 until the signal arrives, so the place does not depend on speed."""
     import _thread
     import threading
+    import time
 
     tf.config.experimental.enable_op_determinism()
     cfg = TrainConfig(epochs=3, batch_size=16, lr=3e-3, schedule="cosine", seed=5)
@@ -119,16 +121,21 @@ def test_interrupt_mid_epoch_resumes_to_identical_weights(digits, tmp_path):
     straight = fresh_model(5)
     train(straight, digits, cfg, tmp_path / "a", **quiet)
 
+    marker = tmp_path / "paused"
+    monkeypatch.setenv("CONVNETS_TEST_PAUSE_AT", "100")  # 90 batches an epoch: batch 10 of epoch 2
+    monkeypatch.setenv("CONVNETS_TEST_PAUSE_FILE", str(marker))
+
+    def ctrl_c_when_paused() -> None:
+        while not marker.exists():
+            time.sleep(0.05)
+        _thread.interrupt_main()
+
+    threading.Thread(target=ctrl_c_when_paused, daemon=True).start()
     lines = []
-
-    def ctrl_c_soon(line: str) -> None:
-        lines.append(line)
-        if line.startswith("epoch 1/3"):
-            threading.Timer(0.3, _thread.interrupt_main).start()
-
     with pytest.raises(KeyboardInterrupt):
-        train(fresh_model(5), digits, cfg, tmp_path / "b", progress=False, log=ctrl_c_soon)
-    assert any(l.startswith("interrupted in epoch 2 after batch") for l in lines), lines
+        train(fresh_model(5), digits, cfg, tmp_path / "b", progress=False, log=lines.append)
+    monkeypatch.delenv("CONVNETS_TEST_PAUSE_AT")
+    assert "interrupted in epoch 2 after batch 10; checkpoint saved in " + str(tmp_path / "b" / "checkpoints") in lines
     resumed = fresh_model(5)
     train(resumed, digits, cfg, tmp_path / "b", resume=True, **quiet)
     for a, b in zip(straight.trainable_variables, resumed.trainable_variables):

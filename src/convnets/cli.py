@@ -251,7 +251,7 @@ def cmd_train(args: argparse.Namespace) -> None:
     def stop(signum: int, frame: Any) -> None:  # SIGTERM (a scheduler's preemption) acts like Ctrl-C
         raise KeyboardInterrupt
 
-    signal.signal(signal.SIGTERM, stop)
+    previous = signal.signal(signal.SIGTERM, stop)
     try:
         metrics = train(model, dataset, config, out, resume=args.resume, progress=not args.quiet, data_dir=args.data_dir,
                         strategy=strategy)
@@ -266,6 +266,8 @@ def cmd_train(args: argparse.Namespace) -> None:
         else:
             print("stopped before training began; nothing to resume", file=sys.stderr)
         raise SystemExit(130) from None
+    finally:
+        signal.signal(signal.SIGTERM, previous)  # only while training does SIGTERM mean "checkpoint and stop"
     print(f"test accuracy {metrics['test_accuracy']:.4f} after {metrics['epochs']} epochs, "
           f"{metrics['train_seconds']:.1f}s training ({metrics['images_per_second']:.0f} img/s); wrote {out}")
 

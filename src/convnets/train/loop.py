@@ -151,6 +151,18 @@ def _check_resume(out: Path, run_config: dict[str, Any], resume: bool) -> None:
 
 PARTIAL_EPOCH = "partial_epoch.json"
 
+# Test-only: CONVNETS_TEST_PAUSE_AT=N (an optimiser step) or "end" (after the last epoch's
+# checkpoint, before the final metrics) makes the loop write the file CONVNETS_TEST_PAUSE_FILE
+# and wait there for a signal, so a test interrupts at an exact point on any machine.
+PAUSE_AT, PAUSE_FILE = "CONVNETS_TEST_PAUSE_AT", "CONVNETS_TEST_PAUSE_FILE"
+
+
+def _pause_for_test(seconds: float = 600.0) -> None:
+    Path(os.environ[PAUSE_FILE]).write_text(os.environ[PAUSE_AT])
+    deadline = time.monotonic() + seconds  # never wait forever if the test is gone
+    while time.monotonic() < deadline:
+        time.sleep(0.05)
+
 
 def _read_partial_epoch(out: Path, epoch: int, step: int) -> tuple[Mean, float] | None:
     """The running sums and seconds an interrupted ``epoch`` had reached at optimiser ``step``, if saved.
@@ -248,7 +260,9 @@ def train(
     # signal lands (even during tracing, or a step that finished as it arrived).
     iterations_at_epoch_start = int(optimizer.iterations.numpy()) - int(batches_var.numpy())
     bar = meter = seconds = None
+    saved_step = int(optimizer.iterations.numpy()) if resume else None  # of the newest checkpoint
     start, earlier_seconds = time.perf_counter(), 0.0
+    pause_at = os.environ.get(PAUSE_AT)
     try:
         for epoch in range(int(epoch_var.numpy()), config.epochs):
             skip = int(batches_var.numpy())  # > 0 only when resuming an interrupted epoch
@@ -272,6 +286,8 @@ def train(
                         f"Try a lower learning rate, e.g. --lr {config.lr / 10:g}"
                     )
                 meter.update(loss, int(top1), int(top5), int(n))
+                if pause_at is not None and pause_at == str(int(optimizer.iterations.numpy())):
+                    _pause_for_test()
                 bar.update(1)
                 if bar.n % 10 == 0 or bar.n == steps:
                     elapsed = time.perf_counter() - start
@@ -298,6 +314,7 @@ def train(
             epoch_var.assign(epoch + 1)
             batches_var.assign(0)
             manager.save(checkpoint_number=int(optimizer.iterations.numpy()))
+            saved_step = int(optimizer.iterations.numpy())
             write_atomic(out / "history.csv", pd.DataFrame(history).to_csv(index=False))
             (out / PARTIAL_EPOCH).unlink(missing_ok=True)
             trained = f"loss {meter.loss:.4f}  acc {meter.accuracy:.4f}" if seen else "loss n/a  acc n/a"
@@ -305,11 +322,16 @@ def train(
                 f"epoch {epoch + 1}/{config.epochs}  {trained}  "
                 f"val_loss {val.loss:.4f}  val_acc {val.accuracy:.4f}  {meter.n / seconds:.0f} img/s  {seconds:.1f}s"
             )
+        if pause_at == "end":
+            _pause_for_test()
+        if val.n == 0:  # resumed a finished run: evaluate once for the metrics file
+            val, _, _ = evaluate_dataset(model, test_data, logits_of)
     except KeyboardInterrupt:
         if bar is not None:
             bar.close()
         batches_var.assign(int(optimizer.iterations.numpy()) - iterations_at_epoch_start)
-        manager.save(checkpoint_number=int(optimizer.iterations.numpy()))
+        if saved_step != int(optimizer.iterations.numpy()):  # else the newest checkpoint is this state
+            manager.save(checkpoint_number=int(optimizer.iterations.numpy()))
         if int(batches_var.numpy()) > 0 and meter is not None:
             # The checkpoint holds the weights; this holds the epoch's running loss,
             # accuracy and time so far, so the resumed epoch reports the whole epoch.
@@ -324,12 +346,13 @@ def train(
         rows = [h for h in history if h["epoch"] <= done]
         if rows:
             write_atomic(out / "history.csv", pd.DataFrame(rows).to_csv(index=False))
-        log(f"interrupted in epoch {int(epoch_var.numpy()) + 1} after batch {int(batches_var.numpy())}; checkpoint "
-            f"saved in {out / 'checkpoints'}")
+        if done == config.epochs:
+            log(f"interrupted after the last epoch, before the final metrics; checkpoint saved in {out / 'checkpoints'}")
+        else:
+            log(f"interrupted in epoch {done + 1} after batch {int(batches_var.numpy())}; checkpoint "
+                f"saved in {out / 'checkpoints'}")
         raise
     writer.flush()
-    if val.n == 0:  # resumed a finished run: evaluate once for the metrics file
-        val, _, _ = evaluate_dataset(model, test_data, logits_of)
     metrics = {
         "model": model.config["name"],
         "dataset": dataset.name,

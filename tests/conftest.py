@@ -12,7 +12,9 @@ import pytest
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ["CONVNETS_NO_DOWNLOAD"] = "1"  # tests never touch the network
 
-import convnets  # noqa: E402,F401  first, so TensorFlow starts with the library's settings (oneDNN on)
+import convnets  # noqa: E402
+
+convnets.import_tensorflow()  # first, so TensorFlow starts with the library's settings (oneDNN on), quietly
 
 REPO = Path(__file__).resolve().parents[1]
 

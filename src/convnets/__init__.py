@@ -1,8 +1,17 @@
 """convnets: classic convolutional networks rebuilt from their papers with
-TensorFlow's low-level API (``tf.Module``, ``tf.Variable``, ``tf.nn``)."""
+TensorFlow's low-level API (``tf.Module``, ``tf.Variable``, ``tf.nn``).
 
+The public names (``create_model``, ``list_models``, ``load_run``, ...) are loaded
+on first use, so ``import convnets`` and the command line's ``--help`` and ``list``
+do not pay TensorFlow's start-up (over 10 s on a 2-core machine).
+"""
+
+from __future__ import annotations
+
+import importlib
 import os
 import sys
+from typing import Any
 
 # oneDNN kernels for convolutions, pooling and batch norm: TensorFlow turns them on
 # by default only on CPUs with AVX-512-class features, and falls back to Eigen's
@@ -10,28 +19,55 @@ import sys
 # 3-4x (LeNet-5) slower (benchmarks/NOTES.md). Read once, when TensorFlow is first
 # imported: set TF_ENABLE_ONEDNN_OPTS=0 before importing convnets to turn them off.
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")
-
 # TensorFlow's C++ start-up logging (CUDA probing on CPU-only machines) drowns
 # our output; set TF_CPP_MIN_LOG_LEVEL=0 to see it again.
-if "tensorflow" not in sys.modules and os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3") == "3":
-    _stderr = os.dup(2)
-    _null = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(_null, 2)  # the CUDA probe writes to fd 2 before TF's log level applies
-    try:
-        import tensorflow  # noqa: F401
-    finally:
-        os.dup2(_stderr, 2)
-        os.close(_stderr)
-        os.close(_null)
-
-from convnets.errors import ConfigError, ConvnetsError, DataError
-from convnets.models import Model, create_model, list_models, model_info
-from convnets.keras_port import from_keras
-from convnets.summary import summarize
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 __version__ = "0.1.0"
 
-__all__ = [
-    "ConfigError", "ConvnetsError", "DataError", "Model", "create_model", "from_keras", "list_models",
-    "model_info", "summarize", "__version__",
-]
+
+def import_tensorflow() -> Any:
+    """Import TensorFlow once, with the CUDA probe's messages (written to fd 2 before
+    TensorFlow's log level applies) sent to /dev/null."""
+    if "tensorflow" in sys.modules:
+        return sys.modules["tensorflow"]
+    if os.environ.get("TF_CPP_MIN_LOG_LEVEL") != "3":
+        import tensorflow
+
+        return tensorflow
+    saved, null = os.dup(2), os.open(os.devnull, os.O_WRONLY)
+    os.dup2(null, 2)
+    try:
+        import tensorflow
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(null)
+    return tensorflow
+
+
+# name -> module that defines it; loaded on first access (PEP 562).
+_LAZY = {
+    "ConfigError": "convnets.errors", "ConvnetsError": "convnets.errors", "DataError": "convnets.errors",
+    "InputError": "convnets.errors",
+    "Model": "convnets.models", "create_model": "convnets.models", "list_models": "convnets.models",
+    "model_info": "convnets.models", "from_keras": "convnets.keras_port", "summarize": "convnets.summary",
+    "load_run": "convnets.train.checkpoint",
+}
+
+__all__ = [*_LAZY, "__version__"]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'convnets' has no attribute {name!r}")
+    if module != "convnets.errors":
+        import_tensorflow()
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))

@@ -15,3 +15,11 @@ class DataError(ConvnetsError):
 
 class ConfigError(ConvnetsError):
     """An option, model name or shape is not valid."""
+
+
+class InputTooSmall(ConfigError):
+    """An input (or a feature map inside the network) is smaller than a layer's window or stride."""
+
+
+class InputError(ConvnetsError, ValueError):
+    """A tensor given to a model is not what it was built for (rank, channels, size, dtype)."""

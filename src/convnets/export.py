@@ -16,7 +16,9 @@ from pathlib import Path
 from typing import Any, Iterator
 
 import numpy as np
-import tensorflow as tf
+from convnets import import_tensorflow
+
+tf = import_tensorflow()
 
 from convnets.data.pipeline import PreprocessSpec, preprocess
 from convnets.errors import ConfigError, ConvnetsError

@@ -1,5 +1,9 @@
 """Data sets (real files, checked) and ``tf.data`` pipelines."""
 
+from convnets import import_tensorflow
+
+import_tensorflow()  # once, quietly, before any module below imports it
+
 from convnets.data.datasets import DATASET_NAMES, Dataset, Split, data_roots, load_dataset
 from convnets.data.pipeline import PreprocessSpec, make_dataset, preprocess
 

@@ -1,9 +1,13 @@
 """Low-level layers: ``tf.Module`` + ``tf.Variable`` + ``tf.nn``."""
 
+from convnets import import_tensorflow
+
+import_tensorflow()  # once, quietly, before any module below imports it
+
 from convnets.layers import init
 from convnets.layers.activations import Activation, scaled_tanh
 from convnets.layers.composite import ConvBN
-from convnets.layers.base import Block, Lambda, Layer, Sequential, count_params, layer_outputs, record_layers
+from convnets.layers.base import Block, Lambda, Layer, Sequential, count_params, layer_outputs, record_layers, thread_shape
 from convnets.layers.conv import Conv2D, DepthwiseConv2D, PartialConv2D
 from convnets.layers.dense import Dense, Flatten
 from convnets.layers.dropout import Dropout
@@ -14,5 +18,5 @@ __all__ = [
     "Activation", "AvgPool2D", "BatchNorm", "Block", "Conv2D", "ConvBN", "Dense", "DepthwiseConv2D",
     "Dropout", "Flatten", "GlobalAvgPool", "GlobalMaxPool", "Lambda", "Layer",
     "LocalResponseNorm", "MaxPool2D", "PartialConv2D", "Sequential", "Subsampling2D",
-    "count_params", "init", "layer_outputs", "record_layers", "scaled_tanh",
+    "count_params", "init", "layer_outputs", "record_layers", "scaled_tanh", "thread_shape",
 ]

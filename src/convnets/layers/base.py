@@ -46,6 +46,17 @@ class Layer(tf.Module):
         """Multiply-accumulates for one example of ``input_shape``."""
         return 0
 
+    def window_hw(self, hw: tuple[int, int], kernel: tuple[int, int], stride: tuple[int, int],
+                  dilation: tuple[int, int], padding: Any) -> tuple[int, int]:
+        """Output (height, width) of this layer's sliding window; too small an input names the layer."""
+        from convnets.errors import InputTooSmall
+        from convnets.layers.padding import normalize, output_hw
+
+        try:
+            return output_hw(hw, kernel, stride, dilation, normalize(padding) if isinstance(padding, (str, int)) else padding)
+        except InputTooSmall as e:
+            raise InputTooSmall(f"{self.name} sees {hw[0]}x{hw[1]}: {e}") from None
+
     @property
     def trainable_params(self) -> int:
         return count_params(self.trainable_variables)
@@ -63,6 +74,18 @@ class Block(Layer):
         raise NotImplementedError(f"{type(self).__name__} must define output_shape")
 
 
+def thread_shape(layers: Iterable[Layer], input_shape: Shape) -> Shape:
+    """The shape after ``layers`` applied in order: each layer's ``output_shape`` of the last.
+
+    Models use it where they need a size (a Flatten before a Dense, a classifier's
+    width); an input too small for some layer fails here, naming that layer.
+    """
+    shape = tuple(input_shape)
+    for layer in layers:
+        shape = layer.output_shape(shape)
+    return shape
+
+
 class Sequential(Block):
     """Layers applied one after another."""
 
@@ -76,9 +99,7 @@ class Sequential(Block):
         return x
 
     def output_shape(self, input_shape: Shape) -> Shape:
-        for layer in self.layers:
-            input_shape = layer.output_shape(input_shape)
-        return input_shape
+        return thread_shape(self.layers, input_shape)
 
 
 class Lambda(Layer):

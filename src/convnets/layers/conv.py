@@ -86,7 +86,7 @@ class Conv2D(Layer):
         h, w, c = input_shape
         if c != self.in_channels:
             raise ConfigError(f"{self.name}: expected {self.in_channels} input channels, got {c}")
-        oh, ow = pad.output_hw((h, w), self.kernel_size, self.stride, self.dilation, self.padding)
+        oh, ow = self.window_hw((h, w), self.kernel_size, self.stride, self.dilation, self.padding)
         return (oh, ow, self.out_channels)
 
     def macs(self, input_shape: Shape) -> int:
@@ -145,7 +145,7 @@ class DepthwiseConv2D(Layer):
         h, w, c = input_shape
         if c != self.channels:
             raise ConfigError(f"{self.name}: expected {self.channels} input channels, got {c}")
-        oh, ow = pad.output_hw((h, w), self.kernel_size, self.stride, self.dilation, self.padding)
+        oh, ow = self.window_hw((h, w), self.kernel_size, self.stride, self.dilation, self.padding)
         return (oh, ow, c * self.depth_multiplier)
 
     def macs(self, input_shape: Shape) -> int:
@@ -205,8 +205,8 @@ class PartialConv2D(Layer):
         h, w, c = input_shape
         if c != self.in_channels:
             raise ConfigError(f"{self.name}: expected {self.in_channels} input channels, got {c}")
-        kh, kw = self.kernel_size
-        return (h - kh + 1, w - kw + 1, self.out_channels)
+        oh, ow = self.window_hw((h, w), self.kernel_size, (1, 1), (1, 1), "VALID")
+        return (oh, ow, self.out_channels)
 
     def macs(self, input_shape: Shape) -> int:
         oh, ow, _ = self.output_shape(input_shape)

@@ -41,6 +41,10 @@ class Dense(Layer):
         return y
 
     def output_shape(self, input_shape: Shape) -> Shape:
+        if input_shape[-1] != self.in_features:
+            from convnets.errors import ConfigError
+
+            raise ConfigError(f"{self.name}: expected {self.in_features} input features, got {input_shape[-1]}")
         return (*input_shape[:-1], self.out_features)
 
     def macs(self, input_shape: Shape) -> int:

@@ -11,7 +11,7 @@ import math
 
 import tensorflow as tf
 
-from convnets.errors import ConfigError
+from convnets.errors import ConfigError, InputTooSmall
 
 Padding = str | int | tuple[tuple[int, int], tuple[int, int]]
 Pads = tuple[tuple[int, int], tuple[int, int]]
@@ -44,15 +44,17 @@ def normalize(padding: Padding) -> str | Pads:
 def output_size(size: int, kernel: int, stride: int, dilation: int, pads: str | tuple[int, int]) -> int:
     """Output length along one spatial axis."""
     eff = (kernel - 1) * dilation + 1
+    if size < stride:
+        # Downsampling a map smaller than the stride only repeats padding: the network
+        # was not designed for an input this small (ResNet-50 at 1x1 would "run").
+        raise InputTooSmall(f"a map of size {size} is smaller than the stride {stride}")
     if pads == "SAME":
         return math.ceil(size / stride)
     before, after = (0, 0) if pads == "VALID" else pads
     out = (size + before + after - eff) // stride + 1
     if out < 1:
-        raise ConfigError(
-            f"input of size {size} is too small for kernel {kernel} (dilation {dilation}) "
-            f"with padding {before},{after}"
-        )
+        pad_note = f" with padding {before},{after}" if before or after else ""
+        raise InputTooSmall(f"a map of size {size} is smaller than the kernel {eff}{pad_note}")
     return out
 
 

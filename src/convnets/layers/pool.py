@@ -23,7 +23,7 @@ class _Pool2D(Layer):
 
     def output_shape(self, input_shape: Shape) -> Shape:
         h, w, c = input_shape
-        return (*pad.output_hw((h, w), self.pool_size, self.stride, (1, 1), self.padding), c)
+        return (*self.window_hw((h, w), self.pool_size, self.stride, (1, 1), self.padding), c)
 
 
 class MaxPool2D(_Pool2D):

@@ -41,9 +41,9 @@ import tensorflow as tf
 from convnets.layers import Conv2D, Dense, Dropout, Flatten, LocalResponseNorm, MaxPool2D, init
 from convnets.layers.base import Shape
 from convnets.models.base import Model
-from convnets.models.registry import register
+from convnets.models.registry import Family, Paper, Reference, register
 
-PAPER = "Krizhevsky et al. 2012, ImageNet Classification with Deep Convolutional Neural Networks"
+FAMILY = Family("alexnet", "AlexNet", Paper("Krizhevsky, Sutskever & Hinton", "ImageNet Classification with Deep Convolutional Neural Networks", 2012), full="alexnet", mini="alexnet_mini")
 
 
 class AlexNet(Model):
@@ -90,13 +90,13 @@ class AlexNet(Model):
         return self.fc8(x)
 
 
-@register("alexnet", family="alexnet", input_shape=(227, 227, 3), num_classes=1000, paper=PAPER)
+@register(FAMILY, params=(60_965_224, 60_965_224), macs=724_406_816, paper_params='60 million (abstract)', note='two groups as in Sec. 3.5; 62,378,344 as one tower')
 def alexnet(*, num_classes: int = 1000, input_shape: Shape = (227, 227, 3), groups: int = 2, dropout: float = 0.5) -> Model:
     """AlexNet (2012) with the paper's two groups; 60,965,224 params (62,378,344 with groups=1)."""
     return AlexNet(num_classes=num_classes, input_shape=input_shape, groups=groups, dropout=dropout)
 
 
-@register("alexnet_mini", family="alexnet", input_shape=(32, 32, 3), num_classes=10, paper=PAPER)
+@register(FAMILY, params=(368_842, 368_842), macs=14_529_536, mini=True)
 def alexnet_mini(*, num_classes: int = 10, input_shape: Shape = (32, 32, 3), groups: int = 2, dropout: float = 0.5) -> Model:
     """AlexNet mini: 5x5/1 conv1, widths 32-64-96-96-64, FC-256, LRN, 3/2 pooling, groups; for 32x32."""
     return AlexNet((32, 64, 96, 96, 64), 256, num_classes, input_shape, groups, (5, 1, 2), dropout,

@@ -1,24 +1,152 @@
-"""``Model``: the top-level network every builder returns."""
+"""``Model``: the top-level network every builder returns, and its one surface.
+
+Every model is a feature extractor followed by a classifier head, as Keras
+Applications builds them:
+
+    model(x)                        logits, (N, num_classes)
+    include_top=False, pooling=None the last feature map, (N, h, w, num_features)
+    include_top=False, pooling="avg" (or "max") pooled features, (N, num_features)
+
+A family writes three things: ``forward_features`` (stem and stages), ``forward_head``
+(the classifier on the feature map: a global pool and a Dense, or the Flatten and
+dense layers of LeNet, AlexNet and VGG) and ``feature_shape`` (the feature map's
+shape for an input shape, usually ``thread_shape`` over its layers). ``Model`` does
+the rest once: ``include_top``/``pooling``, ``output_shape``, ``num_features``, and
+checking what it is given before any op runs (a oneDNN kernel handed the wrong
+rank aborts the process; a grouped convolution silently accepts the wrong channels).
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+import numpy as np
+import tensorflow as tf
+
+from convnets.errors import ConfigError, InputError, InputTooSmall
 from convnets.layers.base import Block, Shape
+from convnets.layers.pool import GlobalAvgPool, GlobalMaxPool
+
+if TYPE_CHECKING:
+    from convnets.models.registry import ModelInfo
+
+__all__ = ["InputTooSmall", "Model", "smallest_input"]
+
+POOLINGS = (None, "avg", "max")
 
 
 class Model(Block):
-    """A network: ``model(images, training=False)`` returns logits.
+    """A network: ``model(images, training=False)`` returns logits (or features).
 
-    ``input_shape`` is (H, W, C) without the batch axis. ``config`` holds what
-    ``create_model`` was called with, so a run directory can rebuild the model.
+    ``input_shape`` is (H, W, C) without the batch axis: the model takes exactly
+    that shape (build another with ``create_model(name, input_shape=...)`` for
+    another size). ``config`` holds what ``create_model`` was called with, so a run
+    directory can rebuild the model.
     """
 
-    def __init__(self, num_classes: int, input_shape: Shape, name: str | None = None):
+    num_features: int = 0  # channels of the last feature map (what a new head would take)
+
+    def __init__(self, num_classes: int, input_shape: Shape, name: str | None = None, *,
+                 include_top: bool = True, pooling: str | None = None):
         super().__init__(name=name)
+        if not isinstance(include_top, bool):
+            raise ConfigError(f"include_top must be True or False, got {include_top!r}")
+        if pooling not in POOLINGS:
+            raise ConfigError(f"pooling must be None, 'avg' or 'max', got {pooling!r}")
         self.num_classes = int(num_classes)
         self.input_shape = tuple(int(d) for d in input_shape)
+        self.include_top = include_top
+        self.pooling = pooling
+        # include_top=False: the features as they are, or pooled over the grid (Keras's ``pooling``).
+        self.feature_pool = {None: None, "avg": GlobalAvgPool(name="avg_pool"), "max": GlobalMaxPool(name="max_pool")}[pooling]
         self.config: dict[str, Any] = {}
 
-    def output_shape(self, input_shape: Shape) -> Shape:
-        return (self.num_classes,)
+    # --- what a family defines -------------------------------------------------------
+    def forward_features(self, x: tf.Tensor, training: bool = False) -> tf.Tensor:
+        """Stem and stages: the last feature map, (N, h, w, num_features)."""
+        raise NotImplementedError(f"{type(self).__name__} must define forward_features")
+
+    def forward_head(self, x: tf.Tensor, training: bool = False) -> Any:
+        """The classifier on the feature map: logits (GoogLeNet adds its aux logits in training)."""
+        raise NotImplementedError(f"{type(self).__name__} must define forward_head")
+
+    def feature_shape(self, input_shape: Shape) -> Shape:
+        """Shape of the last feature map for one input of ``input_shape``."""
+        raise NotImplementedError(f"{type(self).__name__} must define feature_shape")
+
+    # --- what Model does once ------------------------------------------------------------
+    def forward(self, x: tf.Tensor, training: bool = False) -> Any:
+        x = self.forward_features(x, training=training)
+        if self.include_top:
+            return self.forward_head(x, training=training)
+        return x if self.feature_pool is None else self.feature_pool(x)
+
+    def output_shape(self, input_shape: Shape | None = None) -> Shape:
+        features = self.feature_shape(tuple(input_shape or self.input_shape))
+        if self.include_top:
+            return (self.num_classes,)
+        return features if self.pooling is None else (features[-1],)
+
+    def __call__(self, x: Any, training: bool = False) -> Any:
+        return super().__call__(self.check_input(x), training=training)
+
+    def check_input(self, x: Any) -> tf.Tensor:
+        """``x`` as a tensor, after checking it is a float batch of the shape the model was built for."""
+        name = self.config.get("name", self.name)
+        want = "x".join(map(str, self.input_shape))
+        if not isinstance(x, (tf.Tensor, tf.Variable)):
+            if isinstance(x, (list, tuple)):
+                x = np.asarray(x)
+            if not hasattr(x, "dtype") or not hasattr(x, "shape"):
+                raise InputError(f"{name} expects a batch of images, an array of shape (N, {want.replace('x', ', ')}); "
+                                 f"got {type(x).__name__}")
+            x = tf.convert_to_tensor(x)
+        dtype = tf.as_dtype(x.dtype)
+        if not dtype.is_floating:
+            hint = " (images of 0..255: convert with x.astype('float32') / 255, or the run's own preprocessing)" \
+                if dtype == tf.uint8 else ""
+            raise InputError(f"{name} expects float images, got dtype {dtype.name}{hint}")
+        if dtype == tf.float64:  # NumPy's default float: the variables are float32
+            x = tf.cast(x, tf.float32)
+        shape = x.shape
+        if shape.rank is not None and shape.rank != 4:
+            got = tuple(shape.as_list())
+            if shape.rank == 3 and tuple(d for d in got) == self.input_shape:
+                raise InputError(f"{name} expects a batch (N, {want.replace('x', ', ')}); got one image of shape {got}: "
+                                 f"add the batch axis with x[None]")
+            raise InputError(f"{name} expects a 4-D batch (N, H, W, C) = (N, {want.replace('x', ', ')}); "
+                             f"got shape {got}")
+        if shape.rank == 4:
+            h, w, c = shape.as_list()[1:]
+            if c is not None and c != self.input_shape[2]:
+                raise InputError(f"{name} was built for {self.input_shape[2]}-channel input, got {c} channels "
+                                 f"(shape {tuple(shape.as_list())})")
+            if (h is not None and h != self.input_shape[0]) or (w is not None and w != self.input_shape[1]):
+                raise InputError(f"{name} was built for {want} inputs, got {h}x{w}x{c}; build one for that size with "
+                                 f"create_model({name!r}, input_shape=({h}, {w}, {c}))")
+        return x
+
+
+def smallest_input(info: ModelInfo, shape: Shape, options: dict[str, Any]) -> int | None:
+    """The smallest square input (side in pixels) the model of ``info`` takes, with ``shape``'s channels.
+
+    Built once at the default size (zeros only, so cheap), then the feature part's
+    shapes are threaded for growing sizes: only the arithmetic runs, no op.
+    """
+    from convnets.layers import init
+
+    default = info.input_shape
+    try:
+        with init.zeros_only():
+            model = info.builder(num_classes=info.num_classes, input_shape=(*default[:2], shape[2]), **options)
+    except Exception:  # noqa: BLE001  (the search is only a hint for the error message)
+        return None
+    for side in range(1, max(default[:2]) + 1):
+        try:
+            model.feature_shape((side, side, shape[2]))
+        except InputTooSmall:
+            continue
+        except Exception:  # noqa: BLE001
+            return None
+        return side
+    return None

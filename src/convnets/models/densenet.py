@@ -45,9 +45,9 @@ import tensorflow as tf
 from convnets.layers import AvgPool2D, BatchNorm, Conv2D, ConvBN, Dense, GlobalAvgPool, MaxPool2D
 from convnets.layers.base import Block, Shape
 from convnets.models.base import Model
-from convnets.models.registry import register, register_variant
+from convnets.models.registry import Family, Paper, Reference, register
 
-PAPER = "Huang et al. 2016, Densely Connected Convolutional Networks"
+FAMILY = Family("densenet", "DenseNet", Paper("Huang, Liu, van der Maaten & Weinberger", "Densely Connected Convolutional Networks", 2016, "1608.06993"), full="densenet121", mini="densenet_mini")
 
 # Table 1: layers per dense block.
 IMAGENET_BLOCKS = {121: (6, 12, 24, 16), 169: (6, 12, 32, 32), 201: (6, 12, 48, 32), 264: (6, 12, 64, 48)}
@@ -139,19 +139,31 @@ class DenseNet(Model):
         return (self.num_classes,) if self.fc is not None else (self.features,)
 
 
-def _imagenet(depth: int):
-    def build(*, num_classes: int = 1000, input_shape: Shape = (224, 224, 3), growth_rate: int = 32,
-              bn_epsilon: float = 1e-5, include_top: bool = True) -> Model:
-        return DenseNet(IMAGENET_BLOCKS[depth], growth_rate, num_classes, input_shape, True, bn_epsilon, include_top,
-                        name=f"densenet{depth}")
+@register(FAMILY, params=(7_978_856, 8_062_504), macs=2_834_161_664,
+          references=[Reference("torchvision", 7_978_856), Reference("Keras Applications", 7_978_856, 8_062_504)])
+def densenet121(*, num_classes: int = 1000, input_shape: Shape = (224, 224, 3), growth_rate: int = 32,
+        bn_epsilon: float = 1e-5, include_top: bool = True) -> Model:
+    """DenseNet-121 (Table 1, k=32); 7,978,856 trainable, as Keras and torchvision."""
+    return DenseNet(IMAGENET_BLOCKS[121], growth_rate, num_classes, input_shape, True, bn_epsilon, include_top,
+                    name="densenet121")
 
-    return build
+
+@register(FAMILY, params=(14_149_480, 14_307_880), macs=3_359_843_328,
+          references=[Reference("torchvision", 14_149_480), Reference("Keras Applications", 14_149_480, 14_307_880)])
+def densenet169(*, num_classes: int = 1000, input_shape: Shape = (224, 224, 3), growth_rate: int = 32,
+        bn_epsilon: float = 1e-5, include_top: bool = True) -> Model:
+    """DenseNet-169 (Table 1, k=32); 14,149,480 trainable, as Keras and torchvision."""
+    return DenseNet(IMAGENET_BLOCKS[169], growth_rate, num_classes, input_shape, True, bn_epsilon, include_top,
+                    name="densenet169")
 
 
-_DOCS = {121: "7,978,856", 169: "14,149,480", 201: "20,013,928"}
-for _d, _count in _DOCS.items():
-    register_variant(f"densenet{_d}", _imagenet(_d), f"DenseNet-{_d} (Table 1, k=32); {_count} params as Keras and torchvision.",
-                     family="densenet", input_shape=(224, 224, 3), paper=PAPER)
+@register(FAMILY, params=(20_013_928, 20_242_984), macs=4_291_365_888,
+          references=[Reference("torchvision", 20_013_928), Reference("Keras Applications", 20_013_928, 20_242_984)])
+def densenet201(*, num_classes: int = 1000, input_shape: Shape = (224, 224, 3), growth_rate: int = 32,
+        bn_epsilon: float = 1e-5, include_top: bool = True) -> Model:
+    """DenseNet-201 (Table 1, k=32); 20,013,928 trainable, as Keras and torchvision."""
+    return DenseNet(IMAGENET_BLOCKS[201], growth_rate, num_classes, input_shape, True, bn_epsilon, include_top,
+                    name="densenet201")
 
 
 def _cifar_blocks(depth: int) -> tuple[int, int, int]:
@@ -159,13 +171,13 @@ def _cifar_blocks(depth: int) -> tuple[int, int, int]:
     return (n, n, n)
 
 
-@register("densenet_bc100", family="densenet", input_shape=(32, 32, 3), num_classes=10, paper=PAPER)
+@register(FAMILY, params=(769_162, 793_150), macs=287_929_692, paper_params='0.8M (Table 2)')
 def densenet_bc100(*, num_classes: int = 10, input_shape: Shape = (32, 32, 3), growth_rate: int = 12) -> Model:
     """DenseNet-BC (L=100, k=12) for CIFAR (Sec. 4); 769,162 params (paper 0.8M)."""
     return DenseNet(_cifar_blocks(100), growth_rate, num_classes, input_shape, imagenet_stem=False, name="densenet_bc100")
 
 
-@register("densenet_mini", family="densenet", input_shape=(32, 32, 3), num_classes=10, paper=PAPER)
+@register(FAMILY, params=(79_850, 83_242), macs=32_310_128, mini=True)
 def densenet_mini(*, num_classes: int = 10, input_shape: Shape = (32, 32, 3), growth_rate: int = 8) -> Model:
     """DenseNet mini: DenseNet-BC with L=40, k=8 (6 bottleneck layers per block); for 32x32."""
     return DenseNet(_cifar_blocks(40), growth_rate, num_classes, input_shape, imagenet_stem=False, name="densenet_mini")

@@ -60,9 +60,9 @@ import tensorflow as tf
 from convnets.layers import AvgPool2D, BatchNorm, Conv2D, Dense, Dropout, Flatten, GlobalAvgPool, LocalResponseNorm, MaxPool2D
 from convnets.layers.base import Block, Shape
 from convnets.models.base import Model
-from convnets.models.registry import register
+from convnets.models.registry import Family, Paper, Reference, register
 
-PAPER = "Szegedy et al. 2014, Going Deeper with Convolutions"
+FAMILY = Family("googlenet", "GoogLeNet", Paper("Szegedy et al.", "Going Deeper with Convolutions", 2014, "1409.4842"), full="googlenet", mini="googlenet_mini")
 
 
 class InceptionSpec(NamedTuple):
@@ -239,14 +239,14 @@ class GoogLeNet(Model):
         return self.trainable_params - sum(a.trainable_params for a in self.aux)
 
 
-@register("googlenet", family="googlenet", input_shape=(224, 224, 3), num_classes=1000, paper=PAPER)
+@register(FAMILY, params=(13_378_280, 13_378_280), macs=1_582_671_872, paper_params="about 6.8M by Table 1's rows", note='count includes both auxiliary heads; 6,998,552 without', paper_macs=(1.5e9, 'Sec. 5'), macs_tolerance=0.06)
 def googlenet(*, num_classes: int = 1000, input_shape: Shape = (224, 224, 3), aux_logits: bool = True,
               dropout: float = 0.4, batch_norm: bool = False) -> Model:
     """GoogLeNet / Inception v1 (Table 1) with auxiliary heads; 6,998,552 params without them."""
     return GoogLeNet(num_classes, input_shape, aux_logits, 1.0, False, dropout, batch_norm)
 
 
-@register("googlenet_mini", family="googlenet", input_shape=(32, 32, 3), num_classes=10, paper=PAPER)
+@register(FAMILY, params=(173_910, 175_790), macs=7_814_144, mini=True)
 def googlenet_mini(*, num_classes: int = 10, input_shape: Shape = (32, 32, 3), aux_logits: bool = True,
                    dropout: float = 0.4, batch_norm: bool = True) -> Model:
     """GoogLeNet mini: 3x3 stem conv + pool, all nine modules at 1/8 width with BatchNorm, aux heads; for 32x32."""

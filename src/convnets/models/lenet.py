@@ -36,9 +36,9 @@ import tensorflow as tf
 from convnets.layers import Conv2D, Dense, Flatten, MaxPool2D, PartialConv2D, Subsampling2D, scaled_tanh
 from convnets.layers.base import Shape
 from convnets.models.base import Model
-from convnets.models.registry import register
+from convnets.models.registry import Family, Paper, Reference, register
 
-PAPER = "LeCun et al. 1998, Gradient-based learning applied to document recognition"
+FAMILY = Family("lenet", "LeNet-5", Paper("LeCun, Bottou, Bengio & Haffner", "Gradient-Based Learning Applied to Document Recognition", 1998), full="lenet5", mini="lenet5_modern")
 
 # Table I: which S2 maps (rows 0-5) feed each C3 map (columns 0-15).
 # The first six maps take 3 contiguous maps, the next six 4 contiguous, the next
@@ -109,13 +109,13 @@ class LeNet5Modern(Model):
         return self.output(x)
 
 
-@register("lenet5", family="lenet", input_shape=(32, 32, 1), num_classes=10, paper=PAPER)
+@register(FAMILY, params=(60_850, 60_850), macs=328_096, paper_params='60,000 (C1..F6, Sec. II-B)', note='+850 for the softmax output that replaces the RBF units')
 def lenet5(*, num_classes: int = 10, input_shape: Shape = (32, 32, 1)) -> Model:
     """LeNet-5 as in the 1998 paper (Table I C3, trainable subsampling, scaled tanh); 60,850 params."""
     return LeNet5(num_classes, input_shape)
 
 
-@register("lenet5_modern", family="lenet", input_shape=(28, 28, 1), num_classes=10, paper=PAPER)
+@register(FAMILY, params=(61_706, 61_706), macs=416_520, mini=True)
 def lenet5_modern(*, num_classes: int = 10, input_shape: Shape = (28, 28, 1)) -> Model:
     """LeNet-5, modern form (ReLU, max pooling, full C3, 'same' C1 on 28x28); 61,706 params."""
     return LeNet5Modern(num_classes, input_shape)

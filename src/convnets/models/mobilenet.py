@@ -53,10 +53,13 @@ from convnets.errors import ConfigError
 from convnets.layers import ConvBN, Dense, Dropout, GlobalAvgPool
 from convnets.layers.base import Block, Shape
 from convnets.models.base import Model
-from convnets.models.registry import register
+from convnets.models.registry import Family, Paper, Reference, register
 
-PAPER_V1 = "Howard et al. 2017, MobileNets: Efficient Convolutional Neural Networks for Mobile Vision Applications"
-PAPER_V2 = "Sandler et al. 2018, MobileNetV2: Inverted Residuals and Linear Bottlenecks"
+PAPER_V1 = Paper("Howard et al.", "MobileNets: Efficient Convolutional Neural Networks for Mobile Vision Applications",
+                 2017, "1704.04861")
+PAPER_V2 = Paper("Sandler, Howard, Zhu, Zhmoginov & Chen", "MobileNetV2: Inverted Residuals and Linear Bottlenecks",
+                 2018, "1801.04381")
+FAMILY = Family("mobilenet", "MobileNet v1 and v2", PAPER_V1, full="mobilenet_v2", mini="mobilenet_v2_mini")
 
 # v1 Table 1: (pointwise filters, depthwise stride) of the 13 separable layers.
 V1_TABLE = [(64, 1), (128, 2), (128, 1), (256, 2), (256, 1), (512, 2), (512, 1), (512, 1), (512, 1), (512, 1),
@@ -203,28 +206,30 @@ class MobileNetV2(Model):
         return (self.num_classes,) if self.fc is not None else (self.features,)
 
 
-@register("mobilenet_v1", family="mobilenet", input_shape=(224, 224, 3), num_classes=1000, paper=PAPER_V1)
+@register(FAMILY, params=(4_231_976, 4_253_864), macs=568_740_352, paper=PAPER_V1,
+          references=[Reference("Keras Applications", 4_231_976, 4_253_864)], paper_params='4.2M (Table 6)', paper_macs=(569e6, 'Table 8'))
 def mobilenet_v1(*, num_classes: int = 1000, input_shape: Shape = (224, 224, 3), alpha: float = 1.0,
                  dropout: float = 1e-3, include_top: bool = True) -> Model:
     """MobileNet v1 (Table 1) with width multiplier alpha; 4,231,976 params at alpha 1.0 (Keras total 4,253,864)."""
     return MobileNetV1(alpha, num_classes, input_shape, V1_TABLE, 2, dropout, include_top)
 
 
-@register("mobilenet_v1_mini", family="mobilenet", input_shape=(32, 32, 3), num_classes=10, paper=PAPER_V1)
+@register(FAMILY, params=(617_130, 625_002), macs=13_712_384, paper=PAPER_V1, mini=True)
 def mobilenet_v1_mini(*, num_classes: int = 10, input_shape: Shape = (32, 32, 3), alpha: float = 0.5,
                       dropout: float = 1e-3) -> Model:
     """MobileNet v1 mini: stride-1 stem, 10 separable layers (32->16->8->4), alpha 0.5; for 32x32."""
     return MobileNetV1(alpha, num_classes, input_shape, V1_MINI_TABLE, 1, dropout, name="mobilenet_v1_mini")
 
 
-@register("mobilenet_v2", family="mobilenet", input_shape=(224, 224, 3), num_classes=1000, paper=PAPER_V2)
+@register(FAMILY, params=(3_504_872, 3_538_984), macs=300_774_272, paper=PAPER_V2,
+          references=[Reference("Keras Applications", 3_504_872, 3_538_984), Reference("torchvision", 3_504_872)], paper_params='3.4M (Table 4)', paper_macs=(300e6, 'Table 4'))
 def mobilenet_v2(*, num_classes: int = 1000, input_shape: Shape = (224, 224, 3), alpha: float = 1.0,
                  include_top: bool = True) -> Model:
     """MobileNet v2 (Table 2) with width multiplier alpha; 3,504,872 params at alpha 1.0 (Keras total 3,538,984)."""
     return MobileNetV2(alpha, num_classes, input_shape, V2_TABLE, 2, None, include_top)
 
 
-@register("mobilenet_v2_mini", family="mobilenet", input_shape=(32, 32, 3), num_classes=10, paper=PAPER_V2)
+@register(FAMILY, params=(590_410, 607_674), macs=7_421_440, paper=PAPER_V2, mini=True)
 def mobilenet_v2_mini(*, num_classes: int = 10, input_shape: Shape = (32, 32, 3), alpha: float = 0.5) -> Model:
     """MobileNet v2 mini: stride-1 stem, Table 2's rows at alpha 0.5, last conv 640; for 32x32."""
     return MobileNetV2(alpha, num_classes, input_shape, V2_TABLE, 1, 640, name="mobilenet_v2_mini")

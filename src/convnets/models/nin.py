@@ -34,9 +34,9 @@ import tensorflow as tf
 from convnets.layers import AvgPool2D, Conv2D, Dropout, GlobalAvgPool, MaxPool2D
 from convnets.layers.base import Block, Shape
 from convnets.models.base import Model
-from convnets.models.registry import register
+from convnets.models.registry import Family, Paper, Reference, register
 
-PAPER = "Lin et al. 2013, Network In Network"
+FAMILY = Family("nin", "Network in Network", Paper("Lin, Chen & Yan", "Network In Network", 2013, "1312.4400"), full="nin", mini="nin_mini")
 
 # (conv filters, kernel, 1x1 filters, 1x1 filters) per mlpconv layer; None = num_classes.
 CIFAR_CONFIG = ((192, 5, 160, 96), (192, 5, 192, 192), (192, 3, 192, None))
@@ -86,13 +86,13 @@ class NiN(Model):
         return self.gap(self.mlpconv3(x))  # one average per class map
 
 
-@register("nin", family="nin", input_shape=(32, 32, 3), num_classes=10, paper=PAPER)
+@register(FAMILY, params=(966_986, 966_986), macs=222_486_528, paper_params='not given', note="the authors' released CIFAR-10 net")
 def nin(*, num_classes: int = 10, input_shape: Shape = (32, 32, 3), dropout: float = 0.5) -> Model:
     """Network in Network for CIFAR-10 (the authors' released net); 966,986 params."""
     return NiN(CIFAR_CONFIG, num_classes, input_shape, dropout)
 
 
-@register("nin_mini", family="nin", input_shape=(32, 32, 3), num_classes=10, paper=PAPER)
+@register(FAMILY, params=(110_874, 110_874), macs=27_500_544, mini=True)
 def nin_mini(*, num_classes: int = 10, input_shape: Shape = (32, 32, 3), dropout: float = 0.25) -> Model:
     """Network in Network mini: a third of the spatial filters, a quarter to a third of the 1x1s; for 32x32."""
     return NiN(MINI_CONFIG, num_classes, input_shape, dropout, name="nin_mini")

@@ -1,7 +1,7 @@
 """ResNet: He, Zhang, Ren & Sun, "Deep Residual Learning for Image Recognition",
 CVPR 2016 (https://arxiv.org/abs/1512.03385).
 
-Table 1 (ImageNet, 224x224 input), as data below in ``IMAGENET_DEPTHS``:
+Table 1 (ImageNet, 224x224 input), as data below (``RESNET18`` .. ``RESNET152``):
 
     stage    output   18-layer      34-layer      50-layer          101-layer          152-layer
     conv1    112x112  7x7, 64, stride 2
@@ -43,30 +43,53 @@ reproduces Keras Applications, whose convolutions keep a bias before BatchNorm
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
 import tensorflow as tf
 
 from convnets.errors import ConfigError
-from convnets.layers import ConvBN, Dense, GlobalAvgPool, MaxPool2D
+from convnets.layers import ConvBN, Dense, GlobalAvgPool, MaxPool2D, thread_shape
 from convnets.layers.base import Block, Layer, Shape
 from convnets.models.base import Model
-from convnets.models.registry import register_variant
+from convnets.models.registry import Family, Paper, Reference, register
 
-PAPER = "He et al. 2015, Deep Residual Learning for Image Recognition"
+FAMILY = Family("resnet", "ResNet", Paper("He, Zhang, Ren & Sun", "Deep Residual Learning for Image Recognition",
+                                          2015, "1512.03385"), full="resnet50", mini="resnet20")
 
-# Table 1: block type and number of blocks in conv2_x .. conv5_x.
-IMAGENET_DEPTHS: dict[int, tuple[str, tuple[int, int, int, int]]] = {
-    18: ("basic", (2, 2, 2, 2)),
-    34: ("basic", (3, 4, 6, 3)),
-    50: ("bottleneck", (3, 4, 6, 3)),
-    101: ("bottleneck", (3, 4, 23, 3)),
-    152: ("bottleneck", (3, 8, 36, 3)),
-}
-STAGE_WIDTHS = (64, 128, 256, 512)  # Table 1: filters of the 3x3 convs in conv2_x .. conv5_x
-BOTTLENECK_EXPANSION = 4  # the last 1x1 has 4x the filters (Fig. 5)
 
-# Sec. 4.2: 6n+2 layers; n = 3, 5, 7, 9, 18 for 20, 32, 44, 56, 110 layers.
-CIFAR_DEPTHS = {20: 3, 32: 5, 44: 7, 56: 9, 110: 18}
-CIFAR_WIDTHS = (16, 32, 64)
+@dataclass(frozen=True)
+class ResNetConfig:
+    """One column of Table 1 (ImageNet, 224x224)."""
+
+    block: str  # "basic": two 3x3 convs (18/34 layers); "bottleneck": 1x1, 3x3, 1x1 with 4x the filters (50+), Fig. 5
+    depths: tuple[int, int, int, int]  # blocks in conv2_x .. conv5_x
+    widths: tuple[int, int, int, int] = (64, 128, 256, 512)  # filters of the 3x3 convs in conv2_x .. conv5_x
+    stem_width: int = 64  # conv1: 7x7, 64, stride 2
+
+
+# Table 1, one column each.
+RESNET18 = ResNetConfig("basic", (2, 2, 2, 2))
+RESNET34 = ResNetConfig("basic", (3, 4, 6, 3))
+RESNET50 = ResNetConfig("bottleneck", (3, 4, 6, 3))
+RESNET101 = ResNetConfig("bottleneck", (3, 4, 23, 3))
+RESNET152 = ResNetConfig("bottleneck", (3, 8, 36, 3))
+BOTTLENECK_EXPANSION = 4  # the last 1x1 of a bottleneck has 4x the filters (Fig. 5)
+
+
+@dataclass(frozen=True)
+class CifarResNetConfig:
+    """Sec. 4.2: a 3x3 conv, then 3 stages of n basic blocks on 32, 16 and 8 pixels: 6n+2 layers."""
+
+    n: int  # basic blocks per stage: depth 6n+2
+    widths: tuple[int, int, int] = (16, 32, 64)  # filters per stage ("16, 32, 64", Sec. 4.2)
+
+    @property
+    def depth(self) -> int:
+        return 6 * self.n + 2
+
+
+RESNET20, RESNET32, RESNET44, RESNET56, RESNET110 = (CifarResNetConfig(n) for n in (3, 5, 7, 9, 18))
 
 
 class ZeroPadShortcut(Layer):
@@ -119,7 +142,7 @@ class BasicBlock(Block):
         return tf.nn.relu(y + identity)
 
     def output_shape(self, input_shape: Shape) -> Shape:
-        return self.conv2.output_shape(self.conv1.output_shape(input_shape))
+        return thread_shape((self.conv1, self.conv2), input_shape)
 
 
 class Bottleneck(Block):
@@ -150,115 +173,167 @@ class Bottleneck(Block):
         return tf.nn.relu(y + identity)
 
     def output_shape(self, input_shape: Shape) -> Shape:
-        s = input_shape
-        for layer in (self.conv1, self.conv2, self.conv3):
-            s = layer.output_shape(s)
-        return s
+        return thread_shape((self.conv1, self.conv2, self.conv3), input_shape)
 
 
 class ResNet(Model):
-    """ImageNet ResNet of Table 1."""
+    """The ImageNet ResNets of Table 1.
 
-    def __init__(self, depth: int, num_classes: int = 1000, input_shape: Shape = (224, 224, 3),
-                 stride_in_1x1: bool = True, conv_bias: bool = False, bn_epsilon: float = 1e-5,
-                 include_top: bool = True):
-        super().__init__(num_classes, input_shape, name=f"resnet{depth}")
-        kind, counts = IMAGENET_DEPTHS[depth]
+    Options: ``stride_in_1x1`` (v1: the stride sits in a bottleneck's first 1x1, as
+    Keras; False is torchvision's "v1.5", +7% MACs), ``conv_bias`` (Keras keeps a
+    bias in every convolution), ``bn_epsilon`` (Keras uses 1.001e-5).
+    """
+
+    def __init__(self, config: ResNetConfig, *, num_classes: int = 1000, input_shape: Shape = (224, 224, 3),
+                 include_top: bool = True, pooling: str | None = None, stride_in_1x1: bool = True,
+                 conv_bias: bool = False, bn_epsilon: float = 1e-5):
+        depth = 2 + sum(config.depths) * (2 if config.block == "basic" else 3)
+        super().__init__(num_classes, input_shape, name=f"resnet{depth}", include_top=include_top, pooling=pooling)
         kw = dict(conv_bias=conv_bias, bn_epsilon=bn_epsilon)
-        self.conv1 = ConvBN(input_shape[2], 64, 7, 2, padding=3, use_bias=conv_bias, bn_epsilon=bn_epsilon, name="conv1")  # 112x112
+        self.conv1 = ConvBN(input_shape[2], config.stem_width, 7, 2, padding=3, use_bias=conv_bias,
+                            bn_epsilon=bn_epsilon, name="conv1")  # 112x112
         self.pool1 = MaxPool2D(3, 2, padding=1, name="pool1")  # 56x56
-        channels = 64
+        channels = config.stem_width
         self.blocks: list[Block] = []
-        for stage, (width, n) in enumerate(zip(STAGE_WIDTHS, counts)):
+        for stage, (width, n) in enumerate(zip(config.widths, config.depths)):
             for i in range(n):
-                stride = 2 if i == 0 and stage > 0 else 1  # conv3_1, conv4_1, conv5_1
+                stride = 2 if i == 0 and stage > 0 else 1  # conv3_1, conv4_1, conv5_1 (Sec. 3.3)
                 name = f"conv{stage + 2}_block{i + 1}"
-                if kind == "basic":
+                if config.block == "basic":
                     block: Block = BasicBlock(channels, width, stride, name=name, **kw)
                 else:
                     block = Bottleneck(channels, width, stride, stride_in_1x1, name=name, **kw)
                 self.blocks.append(block)
                 channels = block.out_channels
+        self.num_features = channels  # 512 or 2048
         self.pool = GlobalAvgPool(name="avg_pool")
-        self.features = channels
-        self.include_top = include_top
         self.fc = Dense(channels, num_classes, name="fc") if include_top else None
 
-    def forward(self, x: tf.Tensor, training: bool = False) -> tf.Tensor:
+    def forward_features(self, x: tf.Tensor, training: bool = False) -> tf.Tensor:
         x = self.pool1(self.conv1(x, training=training))
         for block in self.blocks:
             x = block(x, training=training)
-        x = self.pool(x)  # (N, 512 or 2048)
-        return self.fc(x) if self.fc is not None else x
+        return x  # 7x7
 
-    def output_shape(self, input_shape: Shape) -> Shape:
-        return (self.num_classes,) if self.fc is not None else (self.features,)
+    def forward_head(self, x: tf.Tensor, training: bool = False) -> tf.Tensor:
+        return self.fc(self.pool(x))
+
+    def feature_shape(self, input_shape: Shape) -> Shape:
+        return thread_shape((self.conv1, self.pool1, *self.blocks), input_shape)
 
 
 class CifarResNet(Model):
     """The 6n+2-layer CIFAR-10 ResNets of Sec. 4.2 (option A shortcuts).
 
     ``shortcut="none"`` gives the paper's plain counterpart (same layers, no
-    shortcuts; Fig. 6 left), for seeing the degradation problem."""
+    shortcuts; Fig. 6 left), for seeing the degradation problem; ``width`` scales
+    the stages' filters (16 in the paper).
+    """
 
-    def __init__(self, depth: int, num_classes: int = 10, input_shape: Shape = (32, 32, 3), shortcut: str = "A",
-                 width: int = 16):
-        super().__init__(num_classes, input_shape, name=f"resnet{depth}")
-        if depth not in CIFAR_DEPTHS and (depth - 2) % 6:
-            raise ValueError(f"CIFAR ResNet depth must be 6n+2, got {depth}")
-        n = CIFAR_DEPTHS.get(depth, (depth - 2) // 6)
-        widths = [width * m for m in (1, 2, 4)]  # 16, 32, 64 in the paper
+    def __init__(self, config: CifarResNetConfig, *, num_classes: int = 10, input_shape: Shape = (32, 32, 3),
+                 include_top: bool = True, pooling: str | None = None, shortcut: str = "A", width: int = 16):
+        super().__init__(num_classes, input_shape, name=f"resnet{config.depth}", include_top=include_top,
+                         pooling=pooling)
+        if isinstance(width, bool) or not isinstance(width, int) or width < 1:
+            raise ConfigError(f"width must be a positive int, got {width!r}")
+        widths = [w * width // config.widths[0] for w in config.widths]  # 16, 32, 64 in the paper
         self.conv1 = ConvBN(input_shape[2], widths[0], 3, 1, padding=1, name="conv1")  # 32x32
         channels = widths[0]
         self.blocks = []
         for stage, w in enumerate(widths):
-            for i in range(n):
+            for i in range(config.n):
                 stride = 2 if i == 0 and stage > 0 else 1  # 32 -> 16 -> 8
-                block = BasicBlock(channels, w, stride, shortcut=shortcut, name=f"stage{stage + 1}_block{i + 1}")
-                self.blocks.append(block)
+                self.blocks.append(BasicBlock(channels, w, stride, shortcut=shortcut, name=f"stage{stage + 1}_block{i + 1}"))
                 channels = w
+        self.num_features = channels
         self.pool = GlobalAvgPool(name="avg_pool")
-        self.fc = Dense(channels, num_classes, name="fc")
+        self.fc = Dense(channels, num_classes, name="fc") if include_top else None
 
-    def forward(self, x: tf.Tensor, training: bool = False) -> tf.Tensor:
+    def forward_features(self, x: tf.Tensor, training: bool = False) -> tf.Tensor:
         x = self.conv1(x, training=training)
         for block in self.blocks:
             x = block(x, training=training)
+        return x  # 8x8
+
+    def forward_head(self, x: tf.Tensor, training: bool = False) -> tf.Tensor:
         return self.fc(self.pool(x))
 
-
-def _imagenet(depth: int):
-    def build(*, num_classes: int = 1000, input_shape: Shape = (224, 224, 3), stride_in_1x1: bool = True,
-              conv_bias: bool = False, bn_epsilon: float = 1e-5, include_top: bool = True) -> Model:
-        return ResNet(depth, num_classes, input_shape, stride_in_1x1, conv_bias, bn_epsilon, include_top)
-
-    return build
+    def feature_shape(self, input_shape: Shape) -> Shape:
+        return thread_shape((self.conv1, *self.blocks), input_shape)
 
 
-def _cifar(depth: int):
-    def build(*, num_classes: int = 10, input_shape: Shape = (32, 32, 3), shortcut: str = "A", width: int = 16) -> Model:
-        return CifarResNet(depth, num_classes, input_shape, shortcut, width)
-
-    return build
+# --- Table 1's networks -----------------------------------------------------------------
+TORCHVISION = "torchvision"
+KERAS = "Keras Applications"
 
 
-_IMAGENET_DOCS = {
-    18: "ResNet-18 (Table 1), basic blocks; 11,689,512 params as torchvision.",
-    34: "ResNet-34 (Table 1), basic blocks; 21,797,672 params as torchvision.",
-    50: "ResNet-50 v1 (Table 1), bottlenecks; 25,557,032 params (Keras with conv_bias=True).",
-    101: "ResNet-101 v1 (Table 1), bottlenecks; 44,549,160 params.",
-    152: "ResNet-152 v1 (Table 1), bottlenecks; 60,192,808 params.",
-}
-_CIFAR_DOCS = {
-    20: "CIFAR ResNet-20 (Sec. 4.2, option A): the ResNet mini; 269,722 params (paper 0.27M).",
-    32: "CIFAR ResNet-32 (Sec. 4.2, option A); 464,154 params (paper 0.46M).",
-    44: "CIFAR ResNet-44 (Sec. 4.2, option A); 658,586 params (paper 0.66M).",
-    56: "CIFAR ResNet-56 (Sec. 4.2, option A); 853,018 params (paper 0.85M).",
-    110: "CIFAR ResNet-110 (Sec. 4.2, option A); 1,727,962 params (paper 1.7M).",
-}
+@register(FAMILY, params=(11_689_512, 11_699_112), macs=1_814_073_344, paper_macs=(1.8e9, "Table 1"),
+          references=[Reference(TORCHVISION, 11_689_512)])
+def resnet18(*, num_classes: int = 1000, input_shape: Shape = (224, 224, 3), **options: Any) -> ResNet:
+    """ResNet-18 (Table 1): basic blocks, 224x224; 11,689,512 trainable, as torchvision."""
+    return ResNet(RESNET18, num_classes=num_classes, input_shape=input_shape, **options)
 
-for _d, _doc in _IMAGENET_DOCS.items():
-    register_variant(f"resnet{_d}", _imagenet(_d), _doc, family="resnet", input_shape=(224, 224, 3), paper=PAPER)
-for _d, _doc in _CIFAR_DOCS.items():
-    register_variant(f"resnet{_d}", _cifar(_d), _doc, family="resnet", input_shape=(32, 32, 3), num_classes=10,
-                     paper=PAPER)
+
+@register(FAMILY, params=(21_797_672, 21_814_696), macs=3_663_761_408, paper_macs=(3.6e9, "Table 1"),
+          references=[Reference(TORCHVISION, 21_797_672)])
+def resnet34(*, num_classes: int = 1000, input_shape: Shape = (224, 224, 3), **options: Any) -> ResNet:
+    """ResNet-34 (Table 1): basic blocks, 224x224; 21,797,672 trainable, as torchvision."""
+    return ResNet(RESNET34, num_classes=num_classes, input_shape=input_shape, **options)
+
+
+@register(FAMILY, params=(25_557_032, 25_610_152), macs=3_857_973_248, paper_macs=(3.8e9, "Table 1"),
+          references=[Reference(TORCHVISION, 25_557_032),
+                      Reference(KERAS, 25_583_592, 25_636_712, {"conv_bias": True})],
+          note="Keras keeps a bias in every convolution: conv_bias=True reproduces its counts")
+def resnet50(*, num_classes: int = 1000, input_shape: Shape = (224, 224, 3), **options: Any) -> ResNet:
+    """ResNet-50 v1 (Table 1): bottlenecks, stride in the first 1x1; 25,557,032 trainable as torchvision
+    (Keras Applications, with conv_bias=True: 25,583,592)."""
+    return ResNet(RESNET50, num_classes=num_classes, input_shape=input_shape, **options)
+
+
+@register(FAMILY, params=(44_549_160, 44_654_504), macs=7_570_194_432, paper_macs=(7.6e9, "Table 1"),
+          references=[Reference(TORCHVISION, 44_549_160),
+                      Reference(KERAS, 44_601_832, 44_707_176, {"conv_bias": True})])
+def resnet101(*, num_classes: int = 1000, input_shape: Shape = (224, 224, 3), **options: Any) -> ResNet:
+    """ResNet-101 v1 (Table 1): bottlenecks; 44,549,160 trainable, as torchvision."""
+    return ResNet(RESNET101, num_classes=num_classes, input_shape=input_shape, **options)
+
+
+@register(FAMILY, params=(60_192_808, 60_344_232), macs=11_282_415_616, paper_macs=(11.3e9, "Table 1"),
+          references=[Reference(TORCHVISION, 60_192_808),
+                      Reference(KERAS, 60_268_520, 60_419_944, {"conv_bias": True})])
+def resnet152(*, num_classes: int = 1000, input_shape: Shape = (224, 224, 3), **options: Any) -> ResNet:
+    """ResNet-152 v1 (Table 1): bottlenecks; 60,192,808 trainable, as torchvision."""
+    return ResNet(RESNET152, num_classes=num_classes, input_shape=input_shape, **options)
+
+
+# --- Sec. 4.2's CIFAR-10 networks: ResNet-20 is the family's mini --------------------------
+@register(FAMILY, params=(269_722, 271_098), macs=40_551_040, paper_params="0.27M (Table 6)", mini=True,
+          note="option A shortcuts (zero-padded identity: no parameters)")
+def resnet20(*, num_classes: int = 10, input_shape: Shape = (32, 32, 3), **options: Any) -> CifarResNet:
+    """CIFAR ResNet-20 (Sec. 4.2, option A), the family's mini; 269,722 trainable (paper 0.27M)."""
+    return CifarResNet(RESNET20, num_classes=num_classes, input_shape=input_shape, **options)
+
+
+@register(FAMILY, params=(464_154, 466_426), macs=68_862_592, paper_params="0.46M (Table 6)")
+def resnet32(*, num_classes: int = 10, input_shape: Shape = (32, 32, 3), **options: Any) -> CifarResNet:
+    """CIFAR ResNet-32 (Sec. 4.2, option A); 464,154 trainable (paper 0.46M)."""
+    return CifarResNet(RESNET32, num_classes=num_classes, input_shape=input_shape, **options)
+
+
+@register(FAMILY, params=(658_586, 661_754), macs=97_174_144, paper_params="0.66M (Table 6)")
+def resnet44(*, num_classes: int = 10, input_shape: Shape = (32, 32, 3), **options: Any) -> CifarResNet:
+    """CIFAR ResNet-44 (Sec. 4.2, option A); 658,586 trainable (paper 0.66M)."""
+    return CifarResNet(RESNET44, num_classes=num_classes, input_shape=input_shape, **options)
+
+
+@register(FAMILY, params=(853_018, 857_082), macs=125_485_696, paper_params="0.85M (Table 6)")
+def resnet56(*, num_classes: int = 10, input_shape: Shape = (32, 32, 3), **options: Any) -> CifarResNet:
+    """CIFAR ResNet-56 (Sec. 4.2, option A); 853,018 trainable (paper 0.85M)."""
+    return CifarResNet(RESNET56, num_classes=num_classes, input_shape=input_shape, **options)
+
+
+@register(FAMILY, params=(1_727_962, 1_736_058), macs=252_887_680, paper_params="1.7M (Table 6)")
+def resnet110(*, num_classes: int = 10, input_shape: Shape = (32, 32, 3), **options: Any) -> CifarResNet:
+    """CIFAR ResNet-110 (Sec. 4.2, option A); 1,727,962 trainable (paper 1.7M)."""
+    return CifarResNet(RESNET110, num_classes=num_classes, input_shape=input_shape, **options)

@@ -33,9 +33,9 @@ import tensorflow as tf
 from convnets.layers import BatchNorm, Conv2D, Dense, Dropout, Flatten, MaxPool2D
 from convnets.layers.base import Layer, Shape
 from convnets.models.base import Model
-from convnets.models.registry import register, register_variant
+from convnets.models.registry import Family, Paper, Reference, register
 
-PAPER = "Simonyan & Zisserman 2014, Very Deep Convolutional Networks for Large-Scale Image Recognition"
+FAMILY = Family("vgg", "VGG", Paper("Simonyan & Zisserman", "Very Deep Convolutional Networks for Large-Scale Image Recognition", 2014, "1409.1556"), full="vgg16", mini="vgg_mini")
 
 M = "M"
 # Table 1, columns A, B, D, E.
@@ -101,28 +101,63 @@ class VGG(Model):
         return (self.num_classes,) if self.include_top else (self.flat_features,)
 
 
-def _builder(depth: int, batch_norm: bool):
-    def build(*, num_classes: int = 1000, input_shape: Shape = (224, 224, 3), dropout: float = 0.5,
-              include_top: bool = True) -> Model:
-        return VGG(CONFIGS[DEPTH_TO_CONFIG[depth]], num_classes, input_shape, batch_norm, 4096, dropout,
-                   include_top, name=f"vgg{depth}{'_bn' if batch_norm else ''}")
-
-    return build
+@register(FAMILY, params=(132_863_336, 132_863_336), macs=7_609_090_048, references=[Reference("torchvision", 132_863_336)], paper_params='133M (Table 2)')
+def vgg11(*, num_classes: int = 1000, input_shape: Shape = (224, 224, 3), dropout: float = 0.5,
+        include_top: bool = True) -> Model:
+    """VGG-11 (configuration A); 132,863,336 trainable."""
+    return VGG(CONFIGS["A"], num_classes, input_shape, False, 4096, dropout, include_top, name="vgg11")
 
 
-_COUNTS = {11: (132_863_336, 132_868_840), 13: (133_047_848, 133_053_736),
-           16: (138_357_544, 138_365_992), 19: (143_667_240, 143_678_248)}
-for _depth, (_plain, _bn) in _COUNTS.items():
-    for _use_bn, _count in ((False, _plain), (True, _bn)):
-        register_variant(
-            f"vgg{_depth}{'_bn' if _use_bn else ''}", _builder(_depth, _use_bn),
-            f"VGG-{_depth} (configuration {DEPTH_TO_CONFIG[_depth]}){' with BatchNorm' if _use_bn else ''}; "
-            f"{_count:,} trainable params.",
-            family="vgg", input_shape=(224, 224, 3), paper=PAPER,
-        )
+@register(FAMILY, params=(132_868_840, 132_874_344), macs=7_609_090_048, references=[Reference("torchvision", 132_868_840)], note='BatchNorm is not in the paper')
+def vgg11_bn(*, num_classes: int = 1000, input_shape: Shape = (224, 224, 3), dropout: float = 0.5,
+        include_top: bool = True) -> Model:
+    """VGG-11 (configuration A) with BatchNorm after every convolution (not in the paper); 132,868,840 trainable."""
+    return VGG(CONFIGS["A"], num_classes, input_shape, True, 4096, dropout, include_top, name="vgg11_bn")
 
 
-@register("vgg_mini", family="vgg", input_shape=(32, 32, 3), num_classes=10, paper=PAPER)
+@register(FAMILY, params=(133_047_848, 133_047_848), macs=11_308_466_176, references=[Reference("torchvision", 133_047_848)], paper_params='133M')
+def vgg13(*, num_classes: int = 1000, input_shape: Shape = (224, 224, 3), dropout: float = 0.5,
+        include_top: bool = True) -> Model:
+    """VGG-13 (configuration B); 133,047,848 trainable."""
+    return VGG(CONFIGS["B"], num_classes, input_shape, False, 4096, dropout, include_top, name="vgg13")
+
+
+@register(FAMILY, params=(133_053_736, 133_059_624), macs=11_308_466_176, references=[Reference("torchvision", 133_053_736)], note='BatchNorm is not in the paper')
+def vgg13_bn(*, num_classes: int = 1000, input_shape: Shape = (224, 224, 3), dropout: float = 0.5,
+        include_top: bool = True) -> Model:
+    """VGG-13 (configuration B) with BatchNorm after every convolution (not in the paper); 133,053,736 trainable."""
+    return VGG(CONFIGS["B"], num_classes, input_shape, True, 4096, dropout, include_top, name="vgg13_bn")
+
+
+@register(FAMILY, params=(138_357_544, 138_357_544), macs=15_470_264_320, references=[Reference("torchvision", 138_357_544), Reference("Keras Applications", 138_357_544, 138_357_544)], paper_params='138M', paper_macs=(15.3e9, 'ResNet paper, Sec. 4.1'))
+def vgg16(*, num_classes: int = 1000, input_shape: Shape = (224, 224, 3), dropout: float = 0.5,
+        include_top: bool = True) -> Model:
+    """VGG-16 (configuration D); 138,357,544 trainable."""
+    return VGG(CONFIGS["D"], num_classes, input_shape, False, 4096, dropout, include_top, name="vgg16")
+
+
+@register(FAMILY, params=(138_365_992, 138_374_440), macs=15_470_264_320, references=[Reference("torchvision", 138_365_992)], note='BatchNorm is not in the paper')
+def vgg16_bn(*, num_classes: int = 1000, input_shape: Shape = (224, 224, 3), dropout: float = 0.5,
+        include_top: bool = True) -> Model:
+    """VGG-16 (configuration D) with BatchNorm after every convolution (not in the paper); 138,365,992 trainable."""
+    return VGG(CONFIGS["D"], num_classes, input_shape, True, 4096, dropout, include_top, name="vgg16_bn")
+
+
+@register(FAMILY, params=(143_667_240, 143_667_240), macs=19_632_062_464, references=[Reference("torchvision", 143_667_240), Reference("Keras Applications", 143_667_240, 143_667_240)], paper_params='144M', paper_macs=(19.6e9, 'ResNet paper, Sec. 4.1'))
+def vgg19(*, num_classes: int = 1000, input_shape: Shape = (224, 224, 3), dropout: float = 0.5,
+        include_top: bool = True) -> Model:
+    """VGG-19 (configuration E); 143,667,240 trainable."""
+    return VGG(CONFIGS["E"], num_classes, input_shape, False, 4096, dropout, include_top, name="vgg19")
+
+
+@register(FAMILY, params=(143_678_248, 143_689_256), macs=19_632_062_464, references=[Reference("torchvision", 143_678_248)], note='BatchNorm is not in the paper')
+def vgg19_bn(*, num_classes: int = 1000, input_shape: Shape = (224, 224, 3), dropout: float = 0.5,
+        include_top: bool = True) -> Model:
+    """VGG-19 (configuration E) with BatchNorm after every convolution (not in the paper); 143,678,248 trainable."""
+    return VGG(CONFIGS["E"], num_classes, input_shape, True, 4096, dropout, include_top, name="vgg19_bn")
+
+
+@register(FAMILY, params=(221_530, 221_978), macs=10_028_288, mini=True)
 def vgg_mini(*, num_classes: int = 10, input_shape: Shape = (32, 32, 3), dropout: float = 0.5) -> Model:
     """VGG mini: 3 stages of two 3x3 convs (16-32-64) with BatchNorm, FC-128 x2; for 32x32 images."""
     return VGG(CONFIGS["mini"], num_classes, input_shape, batch_norm=True, fc_width=128, dropout=dropout,

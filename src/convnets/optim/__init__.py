@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from convnets import import_tensorflow
+
+import_tensorflow()  # once, quietly, before any module below imports it
+
 from convnets.errors import ConfigError
 from convnets.optim.adam import Adam, AdamW
 from convnets.optim.base import Optimizer

@@ -1,0 +1,72 @@
+"""The registry's facts as data: ``catalog.json``, read by ``convnets list`` without TensorFlow.
+
+Importing the registry imports every model file and so TensorFlow (12 s on a
+2-core machine); listing the models should not. ``build()`` turns the registry
+into rows, ``python -m convnets.catalog --write`` stores them beside this file,
+and ``tests/test_registry.py`` fails when the stored rows and the registry differ.
+This module imports neither TensorFlow nor the models until ``build()`` is called.
+"""
+
+from __future__ import annotations
+
+import argparse
+import fnmatch
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+PATH = Path(__file__).with_name("catalog.json")
+
+
+def natural_key(name: str) -> list[Any]:
+    """'resnet18' < 'resnet20' < 'resnet101': numbers compare as numbers."""
+    return [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", name)]
+
+
+def build() -> list[dict[str, Any]]:
+    """One row per registered model, from the registry (imports the models)."""
+    from convnets.models.registry import list_models, model_info
+
+    rows = []
+    for name in list_models():
+        info = model_info(name)
+        rows.append({
+            "name": name, "family": info.family.name, "family_title": info.family.title, "year": info.year,
+            "paper": info.paper, "paper_title": info.source.title, "arxiv": info.source.arxiv, "mini": info.mini, "mini_of": info.mini_of,
+            "trainable_params": info.trainable_params, "total_params": info.total_params, "macs": info.macs,
+            "input_shape": list(info.input_shape), "num_classes": info.num_classes,
+            "description": info.description,
+            "options": {k: v if isinstance(v, (bool, int, float, str, type(None))) else repr(v)
+                        for k, v in info.options.items()},
+            "top1": list(info.top1) if info.top1 else None,
+        })
+    return rows
+
+
+def load() -> list[dict[str, Any]]:
+    """The stored rows (no TensorFlow)."""
+    return json.loads(PATH.read_text())
+
+
+def entries(pattern: str = "*") -> list[dict[str, Any]]:
+    """Stored rows whose name matches ``pattern``, ordered by family (as the papers appeared), then
+    ImageNet-sized models before small-image ones, then depth."""
+    rows = [r for r in load() if fnmatch.fnmatch(r["name"], pattern)]
+    return sorted(rows, key=lambda r: (r["year"], r["family"], r["input_shape"][0] < 100, natural_key(r["name"])))
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--write", action="store_true", help=f"write {PATH.name}")
+    args = p.parse_args()
+    text = json.dumps(build(), indent=1) + "\n"
+    if args.write:
+        PATH.write_text(text)
+        print(f"wrote {PATH}")
+    else:
+        print(text, end="")
+
+
+if __name__ == "__main__":
+    main()

@@ -3,12 +3,13 @@ in historical order, as a learning path.
 
     python scripts/architecture_pages.py
 
-Each page puts a few paragraphs on what the paper introduced (typed here, once)
-beside what is generated from the code: the model file's own notes (its
-docstring: the paper's table and every deviation), the layer-by-layer or
-stage-by-stage table that ``convnets summary`` computes, the exact counts beside
-the published ones (``scripts/model_table.py``'s sources) and the measured
-results of the recipes (``docs/results.json``, written by ``scripts/results.py``).
+Each page puts a few paragraphs on what the paper introduced (``docs/prose/FAMILY.md``,
+typed once) beside what is generated from the code: the family's title, paper and
+year (its ``Family`` in the registry), the model file's own notes (its docstring:
+the paper's table and every deviation), the layer-by-layer or stage-by-stage table
+that ``convnets summary`` computes, the registered counts beside the published ones
+and the measured results of the recipes (``docs/results.json``, written by
+``scripts/results.py``).
 """
 
 from __future__ import annotations
@@ -21,114 +22,23 @@ from pathlib import Path
 
 import convnets
 from convnets.layers import init
-from convnets.models import model_info
+from convnets.models import list_families, model_info
+from convnets.models.registry import Family
 
 sys.path.insert(0, str(Path(__file__).parent))
-from model_table import PUBLISHED  # noqa: E402
+from model_table import macs_label, paper_macs_label, reference_label  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 
-# family -> (title, year, paper, module, the model whose table we print, its mini, what it introduced)
-FAMILIES = {
-    "lenet": ("LeNet-5", 1998, "LeCun, Bottou, Bengio & Haffner, Gradient-Based Learning Applied to Document Recognition",
-              "lenet", "lenet5", "lenet5_modern", """\
-LeNet-5 is where the pattern every later network follows was first put together:
-convolutions with shared weights that look at small neighbourhoods, subsampling
-that trades resolution for invariance, several such stages that build features
-of features, and a classifier on top, all trained end to end by back-propagation.
-Sharing weights made the network small (60,000 parameters for 340,000
-connections) and so trainable on the data of the 1990s; it read a large share
-of the cheques in the United States.
+PROSE = ROOT / "docs" / "prose"  # docs/prose/FAMILY.md: what the paper introduced, typed once per family
 
-Look for: the C3 layer's partial connection table (Table I), the trainable
-subsampling layers S2 and S4 (an average times a learned coefficient plus a
-bias), and the scaled tanh `1.7159 tanh(2x/3)`."""),
-    "alexnet": ("AlexNet", 2012, "Krizhevsky, Sutskever & Hinton, ImageNet Classification with Deep Convolutional Neural Networks",
-                "alexnet", "alexnet", "alexnet_mini", """\
-AlexNet won ILSVRC 2012 by a margin (15.3% top-5 error against 26.2%) and
-started the deep-learning era in vision. The architecture is LeNet scaled up,
-but the paper's lessons are about making that trainable: ReLU instead of tanh
-(six times faster to train, Fig. 1), dropout in the dense layers, data
-augmentation, overlapping max pooling, local response normalisation, and the
-split of the network over two GPUs of 3 GB each (the two groups of conv2, conv4
-and conv5, which see only their own half of the previous layer).
 
-Look for: `groups=2` in conv2/4/5, the LRN layers, 3x3 pooling with stride 2,
-and where the 60 million parameters are (the dense layers hold 94% of them)."""),
-    "nin": ("Network in Network", 2013, "Lin, Chen & Yan, Network In Network",
-            "nin", "nin", "nin_mini", """\
-Network in Network replaced the linear filter of a convolution with a small
-multilayer perceptron applied at every position (an "mlpconv" layer: a
-convolution followed by 1x1 convolutions), and replaced the dense classifier by
-global average pooling of one feature map per class. Both ideas stayed: 1x1
-convolutions are the bottlenecks of GoogLeNet, ResNet, DenseNet and MobileNet,
-and global average pooling is the head of nearly every network since.
-
-Look for: the 1x1 convolutions after each spatial convolution, and the absence
-of any dense layer: the last convolution has one channel per class."""),
-    "vgg": ("VGG", 2014, "Simonyan & Zisserman, Very Deep Convolutional Networks for Large-Scale Image Recognition",
-            "vgg", "vgg16", "vgg_mini", """\
-VGG asked one question, how far does depth go, and held everything else
-fixed: only 3x3 convolutions (two of them see what one 5x5 sees, with fewer
-parameters and one more non-linearity; three replace a 7x7), width doubling
-after each 2x2 pooling, and configurations from 11 to 19 weight layers. Depth
-won: the 16- and 19-layer networks came second in ILSVRC 2014 and became the
-standard feature extractor for years (style transfer, detection backbones).
-
-Look for: Table 1 as data at the top of the file, and how the parameter count
-barely moves from VGG-11 to VGG-19 while the compute more than doubles."""),
-    "googlenet": ("GoogLeNet (Inception v1)", 2014, "Szegedy et al., Going Deeper with Convolutions",
-                  "googlenet", "googlenet", "googlenet_mini", """\
-GoogLeNet won ILSVRC 2014 with 12 times fewer parameters than AlexNet. Its
-inception module runs 1x1, 3x3 and 5x5 convolutions and a pooling side by side
-and concatenates them, letting the network choose the scale; 1x1 convolutions
-reduce the channels before the expensive 3x3 and 5x5 ones, which keeps a
-22-layer network at about 1.5 billion multiply-adds. Two auxiliary classifiers
-on intermediate layers add gradient signal during training and are dropped for
-inference.
-
-Look for: the nine inception modules of Table 1 as rows of data, and the
-auxiliary heads that exist only when `training=True` (their loss weighted 0.3)."""),
-    "resnet": ("ResNet", 2015, "He, Zhang, Ren & Sun, Deep Residual Learning for Image Recognition",
-               "resnet", "resnet50", "resnet20", """\
-Deeper plain networks trained worse, not just tested worse (the degradation
-problem, Fig. 1). ResNet's answer is to let each block learn a residual
-`F(x)` added to its input `x`: an identity is then the easy default, and
-gradients reach early layers through the shortcuts. With it, 152 layers trained
-well and won ILSVRC 2015 (3.57% top-5); on CIFAR-10 the paper trained 110 and
-1202 layers. Batch normalisation after every convolution is part of the recipe.
-
-Look for: Table 1 as data (blocks per stage for 18 to 152 layers), the basic
-(two 3x3) and bottleneck (1x1-3x3-1x1) blocks, projection shortcuts where the
-shape changes, and the CIFAR networks of Sec. 4.2 with option A (zero-padded
-identity) shortcuts. Notebook 03 trains a plain net and a ResNet side by side."""),
-    "densenet": ("DenseNet", 2016, "Huang, Liu, van der Maaten & Weinberger, Densely Connected Convolutional Networks",
-                 "densenet", "densenet121", "densenet_mini", """\
-DenseNet takes the shortcut idea to its limit: inside a dense block every layer
-receives the feature maps of all the layers before it, concatenated, and adds
-only k new ones (the growth rate, 12 to 32). Features are reused rather than
-relearned, so the network is narrow and parameter-efficient: DenseNet-121 matches
-ResNet-50's accuracy with 8 million parameters instead of 25. Bottleneck 1x1
-convolutions and transition layers that halve the channels (compression 0.5)
-make DenseNet-BC.
-
-Look for: the concatenation in each dense layer, the transition layers between
-blocks, and how the channel count grows by k per layer."""),
-    "mobilenet": ("MobileNet v1 and v2", 2017, "Howard et al., MobileNets (2017); Sandler et al., MobileNetV2 (2018)",
-                  "mobilenet", "mobilenet_v1", "mobilenet_v1_mini", """\
-MobileNet factorises a standard convolution into a depthwise 3x3 convolution
-(one filter per channel) and a pointwise 1x1 convolution that mixes channels:
-8 to 9 times fewer multiply-adds for a small loss of accuracy (Sec. 3.1). Two
-knobs trade accuracy for cost: the width multiplier alpha and the input
-resolution (Tables 6 and 7). MobileNet v2 adds the inverted residual block:
-expand the channels with a 1x1 convolution, filter with a depthwise 3x3,
-project back down with a linear (no ReLU) 1x1, and add a shortcut between the
-narrow ends.
-
-Look for: `DepthwiseConv2D`, the alpha multiplier applied to every width, and
-in v2 the expansion factor 6 and the linear bottleneck. Notebook 04 measures
-cost against accuracy as alpha changes."""),
-}
+def prose(family: str) -> str:
+    """The family's hand-written page text; a registered family without one is an error."""
+    path = PROSE / f"{family}.md"
+    if not path.is_file():
+        raise SystemExit(f"no page text for family {family!r}: write {path.relative_to(ROOT)}")
+    return path.read_text().strip()
 
 
 def stage_rows(model: convnets.Model) -> list[tuple[str, str, int, int]]:
@@ -163,24 +73,15 @@ def summary_table(name: str) -> list[str]:
     return lines
 
 
-def natural(name: str) -> tuple:
-    """resnet18 < resnet20 < resnet101: compare the digits as numbers."""
-    import re
-
-    return tuple(int(t) if t.isdigit() else t for t in re.split(r"(\d+)", name))
-
-
 def counts_table(names: list[str]) -> list[str]:
+    """The registry's facts for ``names`` (checked against the built models by tests/test_registry.py)."""
     lines = ["| model | input | trainable | total | MACs | paper params | paper MACs | reference |",
              "|---|---|---:|---:|---:|---|---|---|"]
-    for name in sorted(names, key=natural):
-        with init.zeros_only():
-            m = convnets.create_model(name)
-        macs = convnets.summarize(m)["macs"]
-        paper, paper_macs, ref, _ = PUBLISHED.get(name, ("mini", "-", "-", ""))
-        macs_s = f"{macs / 1e9:.3f} G" if macs >= 1e9 else f"{macs / 1e6:.1f} M"
-        lines.append(f"| `{name}` | {'x'.join(map(str, m.input_shape))} | {m.trainable_params:,} | "
-                     f"{m.total_params:,} | {macs_s} | {paper} | {paper_macs} | {ref} |")
+    for name in names:
+        info = model_info(name)
+        lines.append(f"| `{name}` | {'x'.join(map(str, info.input_shape))} | {info.trainable_params:,} | "
+                     f"{info.total_params:,} | {macs_label(info.macs)} | {info.paper_params or ('mini' if info.mini else '-')} | "
+                     f"{paper_macs_label(info)} | {reference_label(info)} |")
     return lines + [""]
 
 
@@ -217,16 +118,18 @@ def pictures(names: list[str]) -> list[str]:
             "'Looking inside'):", ""] + [line + "\n" for line in out]
 
 
-def page(family: str, names: list[str], results: list[dict]) -> str:
-    title, year, paper, module, full, mini, intro = FAMILIES[family]
-    doc = importlib.import_module(f"convnets.models.{module}").__doc__ or ""
-    out = [f"# {title} ({year})", "", f"*{paper}*", "", "Generated by `python scripts/architecture_pages.py`; "
-           "the tables come from the code.", "", "## What it introduced", "", intro, "",
-           f"## From the code: `src/convnets/models/{module}.py`", "", doc.strip(), "",
+def page(family: Family, names: list[str], results: list[dict]) -> str:
+    module = model_info(family.full).builder.__module__
+    doc = importlib.import_module(module).__doc__ or ""
+    paper = family.paper
+    cite = f"{paper.authors}, {paper.title}" + (f" ([arXiv:{paper.arxiv}]({paper.url}))" if paper.arxiv else "")
+    out = [f"# {family.title} ({family.year})", "", f"*{cite}*", "", "Generated by `python scripts/architecture_pages.py`; "
+           "the tables come from the code.", "", "## What it introduced", "", prose(family.name), "",
+           f"## From the code: `src/convnets/models/{module.rsplit('.', 1)[-1]}.py`", "", doc.strip(), "",
            "## The full network", ""]
-    out += summary_table(full)
+    out += summary_table(family.full)
     out += ["## The mini", ""]
-    out += summary_table(mini)
+    out += summary_table(family.mini)
     out += ["## Every variant: exact counts beside the published figures", "",
             "Trainable as torchvision and the papers count; total adds BatchNorm moving statistics, as Keras counts.", ""]
     out += counts_table(names)
@@ -253,24 +156,25 @@ def index(pages: list[tuple[str, str, int]]) -> str:
     return "\n".join(lines)
 
 
+def family_models(family: Family) -> list[str]:
+    """The family's models in the order ``convnets list`` shows them."""
+    from convnets.catalog import entries
+
+    return [r["name"] for r in entries() if r["family"] == family.name]
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--docs", type=Path, default=ROOT / "docs")
     args = p.parse_args()
     results_path = args.docs / "results.json"
     results = json.loads(results_path.read_text()) if results_path.is_file() else []
-    families: dict[str, list[str]] = {}
-    for name in convnets.list_models():
-        families.setdefault(model_info(name).family, []).append(name)
-    missing = set(families) - set(FAMILIES)
-    if missing:
-        raise SystemExit(f"no page text for families {sorted(missing)}: add them to FAMILIES")
     (args.docs / "architectures").mkdir(parents=True, exist_ok=True)
     done = []
-    for family, (title, year, *_rest) in sorted(FAMILIES.items(), key=lambda kv: kv[1][1]):
-        path = args.docs / "architectures" / f"{family}.md"
-        path.write_text(page(family, families[family], results))
-        done.append((family, title, year))
+    for family in list_families():
+        path = args.docs / "architectures" / f"{family.name}.md"
+        path.write_text(page(family, family_models(family), results))
+        done.append((family.name, family.title, family.year))
         print(f"wrote {path}")
     (args.docs / "index.md").write_text(index(done))
     print(f"wrote {args.docs / 'index.md'}")

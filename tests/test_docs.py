@@ -9,8 +9,7 @@ from pathlib import Path
 import pytest
 from conftest import load_script
 
-from convnets import list_models
-from convnets.models import model_info
+from convnets.models import list_families
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -21,24 +20,37 @@ def pages_script():
 
 
 def test_every_family_has_a_page_in_the_learning_path(pages_script):
-    families = {model_info(n).family for n in list_models()}
-    assert families <= set(pages_script.FAMILIES)
+    """Every registered family has its prose, a generated page, and a row of the index, in year order."""
+    families = list_families()
     index = (ROOT / "docs" / "index.md").read_text()
     for family in families:
-        assert (ROOT / "docs" / "architectures" / f"{family}.md").is_file(), family
-        assert f"architectures/{family}.md" in index
-    years = [pages_script.FAMILIES[f][1] for f in pages_script.FAMILIES]
+        assert (ROOT / "docs" / "prose" / f"{family.name}.md").is_file(), f"write docs/prose/{family.name}.md"
+        assert (ROOT / "docs" / "architectures" / f"{family.name}.md").is_file(), family.name
+        assert f"architectures/{family.name}.md" in index
     order = [line.split("|")[1].strip() for line in index.splitlines() if line.startswith("| 1") or line.startswith("| 2")]
-    assert [int(y) for y in order] == sorted(years)
+    assert [int(y) for y in order] == sorted(f.year for f in families)
+
+
+def test_a_family_without_prose_fails(pages_script, monkeypatch, tmp_path):
+    monkeypatch.setattr(pages_script, "PROSE", tmp_path)
+    with pytest.raises(SystemExit, match="no page text for family 'lenet'"):
+        pages_script.prose("lenet")
 
 
 @pytest.mark.parametrize("family", ["lenet", "alexnet"])
 def test_pages_are_generated_from_the_code(pages_script, family):
     results = json.loads((ROOT / "docs" / "results.json").read_text())
-    names = [n for n in list_models() if model_info(n).family == family]
-    expected = pages_script.page(family, names, results)
+    fam = next(f for f in list_families() if f.name == family)
+    expected = pages_script.page(fam, pages_script.family_models(fam), results)
     assert (ROOT / "docs" / "architectures" / f"{family}.md").read_text() == expected, (
         "stale page: run python scripts/architecture_pages.py")
+
+
+def test_models_table_and_readme_families_are_generated_from_the_registry():
+    table = load_script("model_table")
+    assert (ROOT / "docs" / "models.md").read_text() == table.models_md(), "run python scripts/model_table.py"
+    readme = (ROOT / "README.md").read_text()
+    assert table.family_table() in readme, "run python scripts/model_table.py --out docs/models.md --readme README.md"
 
 
 def test_results_table_is_read_from_the_run(trained_run, tmp_path, monkeypatch):

@@ -115,7 +115,7 @@ def lenet5(*, num_classes: int = 10, input_shape: Shape = (32, 32, 1)) -> Model:
     return LeNet5(num_classes, input_shape)
 
 
-@register(FAMILY, params=(61_706, 61_706), macs=416_520, mini=True)
+@register(FAMILY, params=(61_706, 61_706), macs=416_520)
 def lenet5_modern(*, num_classes: int = 10, input_shape: Shape = (28, 28, 1)) -> Model:
     """LeNet-5, modern form (ReLU, max pooling, full C3, 'same' C1 on 28x28); 61,706 params."""
     return LeNet5Modern(num_classes, input_shape)

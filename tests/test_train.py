@@ -143,31 +143,40 @@ def test_interrupt_mid_epoch_resumes_to_identical_weights(digits, tmp_path, monk
 
 
 @contextlib.contextmanager
-def _ctrl_c_after_batches(count: int):
-    """Raise KeyboardInterrupt just after the training loop has counted its ``count``-th
-    batch (over all epochs): a Ctrl-C at an exact, repeatable place."""
-    from convnets.train.metrics import Mean
+def _ctrl_c_as_step_returns(count: int):
+    """Raise KeyboardInterrupt as the ``count``-th training step (over all epochs)
+    returns: the step has updated the weights, but the loop never sees its loss and
+    accuracy. That is where a real Ctrl-C usually lands (the signal waits for the
+    running step), here at an exact, repeatable place."""
+    from convnets.train import loop
 
-    update, calls = Mean.update, {"n": 0}
+    make, calls = loop.make_train_step, {"n": 0}
 
-    def update_then_stop(self, *a):
-        update(self, *a)
-        calls["n"] += 1
-        if calls["n"] == count:
-            raise KeyboardInterrupt
+    def make_interrupted(*args, **kwargs):
+        step = make(*args, **kwargs)
 
-    Mean.update = update_then_stop
+        def step_then_stop(x, y):
+            out = step(x, y)
+            calls["n"] += 1
+            if calls["n"] == count:
+                raise KeyboardInterrupt
+            return out
+
+        return step_then_stop
+
+    loop.make_train_step = make_interrupted
     try:
         yield
     finally:
-        Mean.update = update
+        loop.make_train_step = make
 
 
 @pytest.mark.parametrize("stop_after", [20, "last"])
 def test_interrupted_epoch_reports_its_whole_loss_and_accuracy(digits, tmp_path, stop_after):
     """An epoch stopped after batch k (or after its last batch, before validation)
     and resumed logs the same training loss, accuracy and image count as one that
-    never stopped: the running sums are kept beside the checkpoint."""
+    never stopped: the running sums are kept beside the checkpoint, and they include
+    the step the interrupt landed in."""
     from convnets.train import loop
 
     tf.config.experimental.enable_op_determinism()
@@ -177,7 +186,7 @@ def test_interrupted_epoch_reports_its_whole_loss_and_accuracy(digits, tmp_path,
     steps = math.ceil(len(digits.train) / 64)
     stop_at = steps + (stop_after if stop_after != "last" else steps)  # counted over both epochs
 
-    with pytest.raises(KeyboardInterrupt), _ctrl_c_after_batches(stop_at):
+    with pytest.raises(KeyboardInterrupt), _ctrl_c_as_step_returns(stop_at):
         train(fresh_model(7), digits, cfg, tmp_path / "b", **quiet)
     assert (tmp_path / "b" / loop.PARTIAL_EPOCH).exists()
     train(fresh_model(7), digits, cfg, tmp_path / "b", resume=True, **quiet)
@@ -186,6 +195,7 @@ def test_interrupted_epoch_reports_its_whole_loss_and_accuracy(digits, tmp_path,
     resumed = pd.read_csv(tmp_path / "b" / "history.csv")
     for col in ("loss", "accuracy", "top5", "images", "val_loss", "val_accuracy"):
         np.testing.assert_array_equal(resumed[col].to_numpy(), straight[col].to_numpy(), err_msg=col)
+    assert resumed["images"].tolist() == [len(digits.train)] * 2
     assert resumed["train_seconds"].iloc[1] > 0
 
 
@@ -197,7 +207,7 @@ def test_resume_without_saved_sums_records_nan_not_zero(digits, tmp_path):
     cfg = TrainConfig(epochs=1, batch_size=256, seed=1)
     quiet = dict(progress=False, log=lambda s: None)
     steps = math.ceil(len(digits.train) / 256)
-    with pytest.raises(KeyboardInterrupt), _ctrl_c_after_batches(steps):
+    with pytest.raises(KeyboardInterrupt), _ctrl_c_as_step_returns(steps):
         train(fresh_model(1), digits, cfg, tmp_path / "r", **quiet)
     (tmp_path / "r" / loop.PARTIAL_EPOCH).unlink()
     lines = []

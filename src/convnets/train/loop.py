@@ -33,7 +33,7 @@ from convnets.train.checkpoint import latest_checkpoint, read_config, read_histo
 from convnets.train.config import TrainConfig
 from convnets.train.distribute import is_chief, is_distributed, scope, worker_task
 from convnets.train.losses import cross_entropy
-from convnets.train.metrics import Mean, topk_hits
+from convnets.train.metrics import EpochSums, Mean, topk_hits
 from convnets.train.precision import DynamicLossScale, compute_dtype
 
 
@@ -51,12 +51,13 @@ def _split_outputs(out: Any) -> tuple[tf.Tensor, list[tf.Tensor]]:
 
 def make_train_step(model: Model, optimizer: Any, config: TrainConfig, input_shape: tuple[int, ...],
                     strategy: tf.distribute.Strategy | None = None,
-                    loss_scale: DynamicLossScale | None = None) -> Callable:
+                    loss_scale: DynamicLossScale | None = None, sums: EpochSums | None = None) -> Callable:
     """The compiled training step: ``step(x, y) -> (mean loss, top-1 hits, top-5 hits, images)``.
 
     Under a ``tf.distribute`` strategy, ``x`` and ``y`` come from a distributed
     dataset; each replica runs the same step on its share and the gradients are
-    averaged (all-reduced) before the update.
+    averaged (all-reduced) before the update. With ``sums``, the step also adds its
+    outputs to them, in the same graph execution as the update.
     """
     dtype = compute_dtype(config.precision)
     distributed = is_distributed(strategy)
@@ -96,8 +97,14 @@ def make_train_step(model: Model, optimizer: Any, config: TrainConfig, input_sha
         return loss, topk_hits(y, logits, 1), topk_hits(y, logits, 5), tf.shape(y, out_type=tf.int64)[0]
 
     if not distributed:
+        def one_device_step(x: tf.Tensor, y: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor]:
+            outputs = replica_step(x, y)
+            if sums is not None:
+                sums.add(*outputs)
+            return outputs
+
         spec = (tf.TensorSpec((None, *input_shape), tf.float32), tf.TensorSpec((None,), tf.int64))
-        return tf.function(replica_step, input_signature=spec, jit_compile=config.jit_compile or None)
+        return tf.function(one_device_step, input_signature=spec, jit_compile=config.jit_compile or None)
 
     per_replica = tf.function(replica_step, jit_compile=True) if config.jit_compile else replica_step
 
@@ -105,8 +112,11 @@ def make_train_step(model: Model, optimizer: Any, config: TrainConfig, input_sha
     def train_step(x: Any, y: Any) -> tuple[tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor]:
         loss, top1, top5, n = strategy.run(per_replica, args=(x, y))
         mean, total = tf.distribute.ReduceOp.MEAN, tf.distribute.ReduceOp.SUM
-        return (strategy.reduce(mean, loss, axis=None), strategy.reduce(total, top1, axis=None),
-                strategy.reduce(total, top5, axis=None), strategy.reduce(total, n, axis=None))
+        outputs = (strategy.reduce(mean, loss, axis=None), strategy.reduce(total, top1, axis=None),
+                   strategy.reduce(total, top5, axis=None), strategy.reduce(total, n, axis=None))
+        if sums is not None:
+            sums.add(*outputs)
+        return outputs
 
     return train_step
 
@@ -247,7 +257,8 @@ def train(
         log(f"resuming {out} from epoch {int(epoch_var.numpy())}" + (f", batch {done} of epoch {int(epoch_var.numpy()) + 1}" if done else ""))
     write_json(out / "config.json", run_config)
 
-    train_step = make_train_step(model, optimizer, config, input_shape, strategy, loss_scale)
+    sums = EpochSums()  # the current epoch's loss and hits, added to by the step itself
+    train_step = make_train_step(model, optimizer, config, input_shape, strategy, loss_scale, sums)
     logits_of = make_eval_step(model, input_shape, config.jit_compile)
     test_data = make_dataset(dataset, "test", spec, config.batch_size)
     writer = tf.summary.create_file_writer(os.fspath(out / "logs"))
@@ -258,8 +269,10 @@ def train(
     # Batches of the current epoch are counted from the optimiser's step counter, so
     # a checkpoint taken on Ctrl-C says exactly how many were applied, wherever the
     # signal lands (even during tracing, or a step that finished as it arrived).
-    iterations_at_epoch_start = int(optimizer.iterations.numpy()) - int(batches_var.numpy())
-    bar = meter = seconds = None
+    # mark = (completed epochs, optimiser step when the current epoch began), replaced
+    # in one assignment so an interrupt sees the old pair or the new, never half.
+    mark = (int(epoch_var.numpy()), int(optimizer.iterations.numpy()) - int(batches_var.numpy()))
+    bar = meter = seconds = sums_epoch = None  # sums_epoch: the epoch the sums were started for
     saved_step = int(optimizer.iterations.numpy()) if resume else None  # of the newest checkpoint
     start, earlier_seconds = time.perf_counter(), 0.0
     pause_at = os.environ.get(PAUSE_AT)
@@ -268,6 +281,8 @@ def train(
             skip = int(batches_var.numpy())  # > 0 only when resuming an interrupted epoch
             data = make_dataset(dataset, "train", spec, config.batch_size, True, config.seed, epoch, config.augment)
             meter, earlier_seconds = partial or (Mean(), 0.0)
+            sums.load(meter)
+            sums_epoch = epoch
             partial, seconds = None, None  # seconds: set once the epoch's batches are done
             bar = tqdm(total=steps, initial=skip, desc=f"epoch {epoch + 1}/{config.epochs}", disable=not progress,
                        leave=False, file=sys.stderr)
@@ -285,14 +300,15 @@ def train(
                         f"(epoch {int(epoch_var.numpy())}) is kept in {out / 'checkpoints'}. "
                         f"Try a lower learning rate, e.g. --lr {config.lr / 10:g}"
                     )
-                meter.update(loss, int(top1), int(top5), int(n))
                 if pause_at is not None and pause_at == str(int(optimizer.iterations.numpy())):
                     _pause_for_test()
                 bar.update(1)
-                if bar.n % 10 == 0 or bar.n == steps:
-                    elapsed = time.perf_counter() - start
-                    bar.set_postfix(loss=f"{meter.loss:.4f}", acc=f"{meter.accuracy:.4f}", img_s=f"{meter.n / elapsed:.0f}")
+                if not bar.disable and (bar.n % 10 == 0 or bar.n == steps):
+                    elapsed, so_far = time.perf_counter() - start, sums.read()
+                    bar.set_postfix(loss=f"{so_far.loss:.4f}", acc=f"{so_far.accuracy:.4f}",
+                                    img_s=f"{(so_far.n - meter.n) / elapsed:.0f}")
             seconds = time.perf_counter() - start + earlier_seconds
+            meter = sums.read()
             bar.close()
             train_seconds += seconds
             images_seen += meter.n
@@ -310,7 +326,7 @@ def train(
             with writer.as_default(step=epoch + 1):
                 for k in ("loss", "accuracy", "val_loss", "val_accuracy", "lr"):
                     tf.summary.scalar(k, row[k])
-            iterations_at_epoch_start = int(optimizer.iterations.numpy())
+            mark = (epoch + 1, int(optimizer.iterations.numpy()))
             epoch_var.assign(epoch + 1)
             batches_var.assign(0)
             manager.save(checkpoint_number=int(optimizer.iterations.numpy()))
@@ -329,20 +345,21 @@ def train(
     except KeyboardInterrupt:
         if bar is not None:
             bar.close()
-        batches_var.assign(int(optimizer.iterations.numpy()) - iterations_at_epoch_start)
+        done, epoch_start = mark
+        epoch_var.assign(done)
+        batches_var.assign(int(optimizer.iterations.numpy()) - epoch_start)
         if saved_step != int(optimizer.iterations.numpy()):  # else the newest checkpoint is this state
             manager.save(checkpoint_number=int(optimizer.iterations.numpy()))
-        if int(batches_var.numpy()) > 0 and meter is not None:
+        if int(batches_var.numpy()) > 0 and sums_epoch == done:
             # The checkpoint holds the weights; this holds the epoch's running loss,
             # accuracy and time so far, so the resumed epoch reports the whole epoch.
             write_json(out / PARTIAL_EPOCH, {
-                "epoch": int(epoch_var.numpy()) + 1, "step": int(optimizer.iterations.numpy()),
+                "epoch": done + 1, "step": int(optimizer.iterations.numpy()),
                 "seconds": seconds if seconds is not None else time.perf_counter() - start + earlier_seconds,
-                "meter": meter.state(),
+                "meter": sums.read().state(),
             })
         # The signal may land between an epoch's checkpoint and its history row: write
         # the rows the checkpoint covers, so a resumed run's history has every epoch.
-        done = int(epoch_var.numpy())
         rows = [h for h in history if h["epoch"] <= done]
         if rows:
             write_atomic(out / "history.csv", pd.DataFrame(rows).to_csv(index=False))

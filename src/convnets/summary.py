@@ -13,27 +13,43 @@ def summarize(model: Model, input_shape: tuple[int, ...] | None = None) -> dict[
 
     MACs count the multiply-accumulates of convolutions and dense layers (plus
     LeNet's subsampling coefficients), the unit the papers call FLOPs or
-    mult-adds; BatchNorm, activations and pooling are not counted.
+    mult-adds; BatchNorm, activations and pooling are not counted. Layers that run
+    only in training (GoogLeNet's auxiliary classifiers, ``Model.training_only``)
+    are listed after the others, marked, and left out of the MACs of inference, so
+    the rows always add up to the trainable count.
     """
     shape = tuple(input_shape or model.input_shape)
     rows = record_layers(model, shape)
+    extra = []
+    for block, block_shape in model.training_only():
+        for r in record_layers(block, block_shape):
+            r["name"] = f"{block.name}/{r['name']}" if r["name"] != block.name else r["name"]
+            r["training_only"] = True
+            extra.append(r)
+    keys = ("name", "type", "output_shape", "params", "macs")
     return {
         "model": model.config.get("name", model.name),
         "input_shape": list(shape),
         "total_params": model.total_params,
         "trainable_params": model.trainable_params,
+        "training_only_params": sum(r["params"] for r in extra),
         "macs": sum(r["macs"] for r in rows),
-        "layers": [
-            {k: r[k] for k in ("name", "type", "output_shape", "params", "macs")} for r in rows
-        ],
+        "layers": [{k: r[k] for k in keys} for r in rows]
+        + [{**{k: r[k] for k in keys}, "training_only": True} for r in extra],
     }
+
+
+def human(n: float) -> str:
+    """3_857_973_248 -> '3.86 G', 40_551_040 -> '40.55 M', 328_096 -> '0.33 M'."""
+    return f"{n / 1e9:.2f} G" if n >= 1e9 else f"{n / 1e6:.2f} M"
 
 
 def format_table(summary: dict[str, Any]) -> str:
     """The summary as an aligned text table."""
     head = ("layer", "type", "output shape", "params", "MACs")
     body = [
-        (r["name"], r["type"], "x".join(map(str, r["output_shape"])), f"{r['params']:,}", f"{r['macs']:,}")
+        (r["name"] + (" (training only)" if r.get("training_only") else ""), r["type"],
+         "x".join(map(str, r["output_shape"])), f"{r['params']:,}", f"{r['macs']:,}")
         for r in summary["layers"]
     ]
     widths = [max(len(str(row[i])) for row in [head, *body]) for i in range(len(head))]
@@ -45,10 +61,11 @@ def format_table(summary: dict[str, Any]) -> str:
     rule = "-" * len(fmt(head))
     lines = [f"{summary['model']}  input {'x'.join(map(str, summary['input_shape']))}", rule, fmt(head), rule]
     lines += [fmt(r) for r in body]
-    lines += [
-        rule,
-        f"trainable params: {summary['trainable_params']:,}",
-        f"total params:     {summary['total_params']:,}  (with BatchNorm moving statistics)",
-        f"MACs:             {summary['macs']:,}  ({summary['macs'] / 1e6:.2f} M)",
-    ]
+    lines.append(rule)
+    trainable, extra = summary["trainable_params"], summary.get("training_only_params", 0)
+    lines.append(f"trainable params: {trainable:,}" + (
+        f"  ({trainable - extra:,} at inference + {extra:,} in training-only layers)" if extra else ""))
+    if summary["total_params"] != trainable:
+        lines.append(f"total params:     {summary['total_params']:,}  (with BatchNorm moving statistics)")
+    lines.append(f"MACs:             {summary['macs']:,}  ({human(summary['macs'])}, inference)")
     return "\n".join(lines)

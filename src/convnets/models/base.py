@@ -74,6 +74,11 @@ class Model(Block):
         """Shape of the last feature map for one input of ``input_shape``."""
         raise NotImplementedError(f"{type(self).__name__} must define feature_shape")
 
+    def training_only(self) -> list[tuple[Block, Shape]]:
+        """Blocks that run only when ``training=True`` (GoogLeNet's auxiliary heads), each with its
+        input shape, so ``summarize`` can list them; none by default."""
+        return []
+
     # --- what Model does once ------------------------------------------------------------
     def forward(self, x: tf.Tensor, training: bool = False) -> Any:
         x = self.forward_features(x, training=training)

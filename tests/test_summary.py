@@ -37,3 +37,11 @@ def test_footer_mentions_batchnorm_statistics_only_when_there_are_some():
 def test_large_counts_read_in_g_and_m():
     assert human(3_857_973_248) == "3.86 G" and human(40_551_040) == "40.55 M" and human(328_096) == "0.33 M"
     assert "(3.86 G, inference)" in format_table(convnets.summarize(counted("resnet50")))
+
+
+def test_variables_are_named_by_their_layer_path():
+    """Not 'w:0' everywhere: the path summary prints, so an error about a variable says which."""
+    names = [v.name for v in counted("resnet20").trainable_variables]
+    assert "stage2_block1/conv1/conv/w:0" in names and "fc/w:0" in names
+    assert len(set(names)) == len(names)
+    assert {v.name for v in counted("lenet5").trainable_variables} >= {"C1/w:0", "C1/b:0", "F6/w:0"}

@@ -23,8 +23,43 @@ def count_params(variables: Iterable[tf.Variable]) -> int:
     return int(sum(math.prod(v.shape) for v in variables))
 
 
+_BUILDING: set[int] = set()  # ids of layers whose __init__ is running (a subclass chain opens one scope)
+
+
+def _snake(name: str) -> str:
+    return "".join(f"_{c.lower()}" if c.isupper() and i else c.lower() for i, c in enumerate(name))
+
+
 class Layer(tf.Module):
-    """Base class: ``layer(x, training=False)`` calls ``forward`` and records it."""
+    """Base class: ``layer(x, training=False)`` calls ``forward`` and records it.
+
+    Every ``__init__`` runs inside a name scope of the layer's name, so variables are
+    named by where they sit (``stage1_block1/conv1/conv/w:0``, not ``w:0``)
+    and an error about one can say which.
+    """
+
+    scope_variables = True  # False for a whole model: its layers' names are the paths ``summary`` prints
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        init = cls.__dict__.get("__init__")
+        if init is None:
+            return
+
+        def scoped_init(self: Any, *args: Any, _init: Any = init, **kw: Any) -> None:
+            if id(self) in _BUILDING or not self.scope_variables:  # one scope per layer; none for a model
+                _init(self, *args, **kw)
+                return
+            _BUILDING.add(id(self))
+            try:
+                with tf.name_scope(kw.get("name") or _snake(type(self).__name__)):
+                    _init(self, *args, **kw)
+            finally:
+                _BUILDING.discard(id(self))
+
+        scoped_init.__wrapped__ = init  # type: ignore[attr-defined]  (inspect.signature sees the real one)
+        scoped_init.__doc__, scoped_init.__name__, scoped_init.__qualname__ = init.__doc__, init.__name__, init.__qualname__
+        cls.__init__ = scoped_init  # type: ignore[method-assign]
 
     def __call__(self, x: tf.Tensor, training: bool = False) -> tf.Tensor:
         recorder = _Recorder.active

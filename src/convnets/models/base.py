@@ -45,6 +45,7 @@ class Model(Block):
     """
 
     num_features: int = 0  # channels of the last feature map (what a new head would take)
+    scope_variables = False  # variables are named by layer path, as summary prints them
 
     def __init__(self, num_classes: int, input_shape: Shape, name: str | None = None, *,
                  include_top: bool = True, pooling: str | None = None):

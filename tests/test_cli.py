@@ -137,6 +137,8 @@ def test_train_applies_the_recipes_model_options(capsys, tmp_path):
         (["evaluate", "/nonexistent/run"], "does not exist"),
         (["train", "lenet5", "--dataset", "folder:/nonexistent/images"], "does not exist"),
         (["train", "lenet5", "--epochs", "0"], "epochs must be >= 1"),
+        (["train", "mobilenet_v2", "--model-arg", "include_top=false", "--input-shape", "32,32,3", "--model-arg", "alpha=0.35"],
+         "model was built with include_top=False: it has no classifier"),
     ],
 )
 def test_user_errors_are_one_line_exit_2(capsys, argv, expected):
@@ -165,6 +167,47 @@ def test_corrupt_data_and_empty_run_and_bad_image(capsys, tmp_path, trained_run)
     bad.write_bytes(b"garbage")
     code, _, err = run_cli(capsys, "predict", str(trained_run), str(bad))
     assert code == 2 and "cannot decode" in err and str(bad) in err
+
+
+def test_resume_of_a_keras_conversion_is_refused(capsys, tmp_path):
+    run = tmp_path / "converted"
+    code, _, err = run_cli(capsys, "convert-keras", "mobilenet_v1", "--out", str(run), "--weights", "none",
+                           "--alpha", "0.25", "--size", "32")
+    assert code == 0, err
+    code, _, err = run_cli(capsys, "train", "mobilenet_v1", "--input-shape", "32,32,3", "--num-classes", "1000",
+                           "--model-arg", "alpha=0.25", "--out", str(run), "--resume", "--quiet")
+    assert code == 2 and err.count("\n") == 1, err
+    assert err == f"convnets: error: {run} was converted from Keras, not trained here; it cannot be resumed\n"
+
+
+def test_resume_keeps_the_recorded_recipe(capsys, tmp_path, trained_run):
+    """Plain --resume continues with the run's own settings (not the recipe's defaults);
+    a flag that changes one is refused, naming the before and after values."""
+    import shutil
+
+    run = tmp_path / "run"
+    shutil.copytree(trained_run, run)  # lenet5, trained with --epochs 3 (the recipe says otherwise)
+    code, out, err = run_cli(capsys, "train", "lenet5", "--out", str(run), "--resume", "--quiet")
+    assert code == 0, err
+    assert "after 3 epochs" in out and len((run / "history.csv").read_text().splitlines()) == 4
+    code, _, err = run_cli(capsys, "train", "lenet5", "--out", str(run), "--resume", "--lr", "0.0001", "--quiet")
+    lr = json.loads((run / "config.json").read_text())["train"]["lr"]
+    assert code == 2 and err.count("\n") == 1, err
+    assert f"was trained with other settings: lr {lr!r} -> 0.0001; only --epochs may change" in err
+
+
+def test_default_run_directory_names_the_image_folder(capsys, tmp_path, monkeypatch):
+    """runs/MODEL-FOLDERNAME, so two image folders do not share runs/MODEL-folder."""
+    rng = np.random.default_rng(0)
+    for i in range(12):
+        write_png(tmp_path / "shapes-png" / ("train" if i < 8 else "test") / f"c{i % 2}" / f"{i}.png",
+                  rng.integers(0, 255, (16, 16, 1), dtype=np.uint8))
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run_cli(capsys, "train", "lenet5_modern", "--dataset", f"folder:{tmp_path / 'shapes-png'}",
+                             "--epochs", "1", "--batch-size", "4", "--input-shape", "16,16,1", "--quiet")
+    assert code == 0, err
+    assert (tmp_path / "runs" / "lenet5_modern-shapes-png" / "metrics.json").is_file()
+    assert out.strip().endswith(os.path.join("runs", "lenet5_modern-shapes-png"))
 
 
 def _cli(*argv: str, env: dict[str, str] | None = None, **kw) -> subprocess.Popen:

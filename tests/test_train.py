@@ -251,12 +251,54 @@ def test_existing_run_and_mismatched_resume_refused(digits, tmp_path):
         train(fresh_model(), digits, cfg, tmp_path / "empty", resume=True, **quiet)
 
 
+def test_resume_refuses_a_changed_recipe_but_extends_epochs(digits, tmp_path, capsys):
+    """--resume continues the recorded recipe: a changed setting would silently rewrite it
+    (and break the exact resume), so it is refused with each difference listed; only the
+    epochs may change, with a warning when the schedule depends on them (cosine)."""
+    quiet = dict(progress=False, log=lambda s: None)
+    cfg = TrainConfig(epochs=1, batch_size=256, lr=3e-3, schedule="cosine")
+    train(fresh_model(), digits, cfg, tmp_path / "r", **quiet)
+    changed = cfg.updated(lr=1e-4, batch_size=128)
+    with pytest.raises(ConfigError, match=r"cannot resume: .* batch_size 256 -> 128, lr 0\.003 -> 0\.0001; only --epochs"):
+        train(fresh_model(), digits, changed, tmp_path / "r", resume=True, **quiet)
+    assert json.loads((tmp_path / "r" / "config.json").read_text())["train"]["lr"] == 3e-3  # not rewritten
+    capsys.readouterr()
+    metrics = train(fresh_model(), digits, cfg.updated(epochs=2), tmp_path / "r", resume=True, **quiet)
+    assert metrics["epochs"] == 2 and len(pd.read_csv(tmp_path / "r" / "history.csv")) == 2
+    assert "warning: epochs 1 -> 2" in capsys.readouterr().err
+    with pytest.raises(ConfigError, match="already trained 2 epochs"):
+        train(fresh_model(), digits, cfg, tmp_path / "r", resume=True, **quiet)
+
+
+def test_model_without_classifier_is_refused(digits, tmp_path):
+    """include_top=False leaves pooled features, not class scores: training a softmax over
+    them would 'work' and mean nothing."""
+    init.set_seed(0)
+    headless = convnets.create_model("mobilenet_v2", input_shape=(32, 32, 1), num_classes=10, alpha=0.35, include_top=False)
+    with pytest.raises(ConfigError, match="model was built with include_top=False: it has no classifier"):
+        train(headless, digits, TrainConfig(epochs=1), tmp_path / "r", progress=False, log=lambda s: None)
+    assert not (tmp_path / "r").exists()
+
+
+def test_run_files_are_created_with_the_umask(digits, tmp_path):
+    """Run files are as readable as any file the user writes (0644 under umask 022),
+    not owner-only as a temporary file is made."""
+    old = os.umask(0o022)
+    try:
+        train(fresh_model(), digits, TrainConfig(epochs=1, batch_size=256), tmp_path / "r", progress=False, log=lambda s: None)
+    finally:
+        os.umask(old)
+    run = tmp_path / "r"
+    files = [run / "config.json", run / "history.csv", run / "metrics.json", *(run / "checkpoints").iterdir()]
+    assert {f.name: oct(f.stat().st_mode & 0o777) for f in files} == {f.name: "0o644" for f in files}
+
+
 def test_divergence_stops_with_step_and_keeps_checkpoint(digits, tmp_path):
     quiet = dict(progress=False, log=lambda s: None)
-    train(fresh_model(), digits, TrainConfig(epochs=1, batch_size=256, optimizer="sgd"), tmp_path / "r", **quiet)
-    bad = TrainConfig(epochs=3, batch_size=256, optimizer="sgd", lr=1e12)
-    with pytest.raises(TrainingDiverged, match=r"at step \d+ .*lower learning rate"):
-        train(fresh_model(), digits, bad, tmp_path / "r", resume=True, **quiet)
+    # epoch 1 at lr 0.01, then a step schedule multiplies it to 1e12
+    bad = TrainConfig(epochs=3, batch_size=256, optimizer="sgd", lr=0.01, schedule="step", step_epochs=[1], lr_factor=1e14)
+    with pytest.raises(TrainingDiverged, match=r"at step \d+ \(epoch 2\); the last good checkpoint \(epoch 1\).*lower learning rate"):
+        train(fresh_model(), digits, bad, tmp_path / "r", **quiet)
     model, _, _ = load_run(tmp_path / "r")  # the epoch-1 checkpoint is intact
     assert all(np.all(np.isfinite(v.numpy())) for v in model.variables)
 

@@ -218,13 +218,27 @@ def cmd_summary(args: argparse.Namespace) -> None:
     print(json.dumps(s, indent=2) if args.json else format_table(s))
 
 
+def _dataset_label(name: str) -> str:
+    """A data set's part of the default run directory: "mnist", or an image folder's own name."""
+    return os.path.basename(os.path.normpath(name[len("folder:"):])) if name.startswith("folder:") else name
+
+
+def _recorded_train_config(run_dir: str) -> dict[str, Any] | None:
+    """The training settings recorded in RUN_DIR/config.json, if it is a run trained here."""
+    try:
+        recorded = json.loads(open(os.path.join(run_dir, "config.json")).read()).get("train")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return recorded if isinstance(recorded, dict) else None
+
+
 def cmd_train(args: argparse.Namespace) -> None:
     from convnets.data import load_dataset
     from convnets.errors import ConfigError
     from convnets.layers import init
     from convnets.models import model_info
     from convnets.recipes import model_options_for, recipe_for
-    from convnets.train import train
+    from convnets.train import TrainConfig, train
     from convnets.train.distribute import make_strategy, scope
 
     model_info(args.model)  # fail fast on an unknown name, before loading data
@@ -234,20 +248,24 @@ def cmd_train(args: argparse.Namespace) -> None:
             steps = [int(s) for s in args.step_epochs.split(",")]
         except ValueError:
             raise ConfigError(f"--step-epochs expects comma-separated integers, got {args.step_epochs!r}") from None
-    config = recipe_for(args.model, args.dataset).updated(
+    flags = dict(
         epochs=args.epochs, batch_size=args.batch_size, optimizer=args.optimizer, lr=args.lr,
         momentum=args.momentum, weight_decay=args.weight_decay, schedule=args.schedule, step_epochs=steps,
         warmup_epochs=args.warmup_epochs, label_smoothing=args.label_smoothing, augment=args.augment,
         seed=args.seed, jit_compile=args.xla, fused_batch_norm=args.fused_bn, precision=args.precision, strategy=args.strategy,
     )
+    config = recipe_for(args.model, args.dataset).updated(**flags)  # a bad flag fails before the data loads
     dataset = load_dataset(args.dataset, args.data_dir, allow_download=not args.no_download)
+    out = args.out or os.path.join("runs", f"{args.model}-{_dataset_label(dataset.name)}")
+    recorded = _recorded_train_config(out) if args.resume else None
+    if recorded is not None:  # --resume continues the run's own settings; train() refuses flags that change them
+        config = TrainConfig.from_dict(recorded).updated(**flags)
     strategy = make_strategy(config.strategy)
     with scope(strategy):
         init.set_seed(config.seed)
         model = _build_model(args, num_classes=dataset.num_classes, defaults=model_options_for(args.model, args.dataset))
-    out = args.out or os.path.join("runs", f"{args.model}-{dataset.name.split(':')[0]}")
     print(f"training {args.model} ({model.trainable_params:,} params) on {dataset.name} "
-          f"({len(dataset.train):,} train / {len(dataset.test):,} test images) -> {out}", file=sys.stderr)
+          f"({len(dataset.train):,} train / {len(dataset.test):,} test images) -> {out}", flush=True)
     def stop(signum: int, frame: Any) -> None:  # SIGTERM (a scheduler's preemption) acts like Ctrl-C
         raise KeyboardInterrupt
 

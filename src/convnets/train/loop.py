@@ -144,6 +144,12 @@ def evaluate_dataset(model: Model, data: tf.data.Dataset, logits_of: Callable | 
 
 
 def _check_resume(out: Path, run_config: dict[str, Any], resume: bool) -> None:
+    """Refuse to overwrite a run, or to resume one with another model, data set or recipe.
+
+    Resuming must keep every training setting, or the run would no longer be what its
+    config.json says (nor match an uninterrupted run); only the epochs may change
+    (train() warns when that moves the schedule).
+    """
     has_ckpt = latest_checkpoint(out) is not None
     if not resume:
         if has_ckpt:
@@ -152,11 +158,18 @@ def _check_resume(out: Path, run_config: dict[str, Any], resume: bool) -> None:
     if not has_ckpt:
         raise ConfigError(f"cannot resume: {out} has no checkpoint")
     old = read_config(out)
-    checks = [("model", old.get("model"), run_config["model"]), ("dataset", old.get("dataset"), run_config["dataset"]),
-              ("optimizer", old.get("train", {}).get("optimizer"), run_config["train"]["optimizer"])]
+    if old.get("train") is None:
+        raise ConfigError(f"{out} was converted from Keras, not trained here; it cannot be resumed")
+    checks = [("model", old.get("model"), run_config["model"]), ("dataset", old.get("dataset"), run_config["dataset"])]
     for what, before, now in checks:
         if before != now:
             raise ConfigError(f"cannot resume: {out} was trained with {what} {before}, not {now}")
+    before = TrainConfig.from_dict(old["train"]).to_dict()  # settings added since the run was made: their defaults
+    now = run_config["train"]
+    changed = [f"{k} {before.get(k)!r} -> {v!r}" for k, v in now.items() if k != "epochs" and before.get(k) != v]
+    if changed:
+        raise ConfigError(f"cannot resume: {out} was trained with other settings: {', '.join(changed)}; "
+                          "only --epochs may change when resuming (use another --out for a new run)")
 
 
 PARTIAL_EPOCH = "partial_epoch.json"
@@ -217,6 +230,9 @@ def train(
             out = out / f".worker-{worker_task()[1]}"
     input_shape = model.input_shape
     spec = PreprocessSpec.for_dataset(dataset, input_shape)
+    if not (getattr(model, "include_top", True) and model.config.get("options", {}).get("include_top", True)):
+        raise ConfigError("model was built with include_top=False: it has no classifier; its outputs are pooled "
+                          "features, not class scores, so there is nothing to train a softmax on. Leave include_top out")
     if model.num_classes < dataset.num_classes:
         raise ConfigError(f"model has {model.num_classes} outputs but {dataset.name} has {dataset.num_classes} classes")
     run_config = {
@@ -249,6 +265,14 @@ def train(
     partial = None  # (running sums, seconds) of the interrupted epoch, when resuming one
     if resume:
         restore(ckpt, manager.latest_checkpoint)
+        recorded = read_config(out)["train"]["epochs"]
+        if int(epoch_var.numpy()) > config.epochs:
+            raise ConfigError(f"cannot resume: {out} has already trained {int(epoch_var.numpy())} epochs, "
+                              f"more than the {config.epochs} asked for")
+        if recorded != config.epochs and config.schedule == "cosine":
+            print(f"warning: epochs {recorded} -> {config.epochs}: the cosine schedule is recomputed over "
+                  f"{config.epochs} epochs, so this run will match neither an uninterrupted {recorded}- nor "
+                  f"{config.epochs}-epoch run exactly", file=sys.stderr)
         if (out / "history.csv").exists():
             history = read_history(out).to_dict("records")
         history = [h for h in history if h["epoch"] <= int(epoch_var.numpy())]

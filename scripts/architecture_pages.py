@@ -37,7 +37,7 @@ def prose(family: str) -> str:
     """The family's hand-written page text; a registered family without one is an error."""
     path = PROSE / f"{family}.md"
     if not path.is_file():
-        raise SystemExit(f"no page text for family {family!r}: write {path.relative_to(ROOT)}")
+        raise SystemExit(f"no page text for family {family!r}: write {path}")
     return path.read_text().strip()
 
 

@@ -57,9 +57,9 @@ def run_dataset(run_dir: str | os.PathLike[str], config: dict[str, Any], spec: P
         if config.get("train") is None:  # made by convert-keras: weights from elsewhere, no data set here
             source = config.get("data_source") or "another framework"
             raise ConfigError(
-                f"{run_dir} was converted from {source} and has no test set of its own; give a labelled data set "
-                f"with its {len(names)} classes (or some of them, folders named as the run's class names), "
-                f"e.g. convnets evaluate {run_dir} --dataset folder:PATH")
+                f"{run_dir} was converted from {source} and has no data set of its own: give one with --dataset, "
+                f"labelled with the run's {len(names)} classes or some of them (e.g. --dataset folder:PATH, "
+                "with class folders named as the run's class names)")
         dataset = config["dataset"]
     ds = load_dataset(dataset, data_dir or config.get("data_dir"))
     if ds.class_names != names:

@@ -10,7 +10,10 @@ Preprocessing is inside both, so a deployed model takes raw pixels.
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import os
+import sys
 import warnings
 from pathlib import Path
 from typing import Any, Iterator
@@ -60,13 +63,36 @@ def export_savedmodel(run_dir: str | os.PathLike[str], out: str | os.PathLike[st
     return out
 
 
-def _representative(run_config: dict[str, Any], data_dir: str | None,
-                    n: int = 200) -> Iterator[list[np.ndarray]]:
+@contextlib.contextmanager
+def quiet_tflite() -> Iterator[None]:
+    """Hide what the TFLite converter and interpreter print from C++ straight to file
+    descriptor 2 ("fully_quantize: 0, inference_type: 6, ...", "Created TensorFlow Lite
+    XNNPACK delegate for CPU") and their Python loggers' chatter below errors: library
+    internals, not news for the user. TF_CPP_MIN_LOG_LEVEL=0 shows them again."""
+    if os.environ.get("TF_CPP_MIN_LOG_LEVEL") == "0":
+        yield
+        return
+    loggers = [logging.getLogger(n) for n in ("tensorflow", "absl")]
+    levels = [lg.level for lg in loggers]
+    for lg in loggers:
+        lg.setLevel(logging.ERROR)
+    sys.stderr.flush()
+    saved, null = os.dup(2), os.open(os.devnull, os.O_WRONLY)
+    os.dup2(null, 2)
+    try:
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(null)
+        for lg, level in zip(loggers, levels):
+            lg.setLevel(level)
+
+
+def _representative(ds: Any, n: int = 200) -> Iterator[list[np.ndarray]]:
     """Training images (raw pixels, as the TFLite model takes them) to calibrate int8 ranges."""
-    from convnets.data.datasets import load_dataset
     from convnets.data.pipeline import raw_batches
 
-    ds = load_dataset(run_config["dataset"], data_dir or run_config.get("data_dir"))
     seen = 0
     for images, _ in raw_batches(ds, "train", 1):
         yield [images.astype(np.float32)]
@@ -76,10 +102,11 @@ def _representative(run_config: dict[str, Any], data_dir: str | None,
 
 
 def export_tflite(run_dir: str | os.PathLike[str], out: str | os.PathLike[str], quantize: str = "none",
-                  data_dir: str | None = None) -> Path:
+                  data_dir: str | None = None, dataset: str | None = None) -> Path:
     """Write the run as a ``.tflite`` flatbuffer (input: native-size images 0..255; outputs
     probabilities and classes). ``quantize="int8"``: weights and activations in int8,
-    calibrated on 200 training images (float input/output kept, so callers do not change)."""
+    calibrated on 200 training images of the run's data set, or of ``dataset`` (needed for
+    a convert-keras run; see ``evaluate.run_dataset``); float input/output are kept, so callers do not change."""
     if quantize not in QUANTIZATIONS:
         raise ConfigError(f"unknown quantization {quantize!r}; expected one of {', '.join(QUANTIZATIONS)}")
     model, spec, config = load_run(run_dir)
@@ -87,10 +114,14 @@ def export_tflite(run_dir: str | os.PathLike[str], out: str | os.PathLike[str], 
     fn = module.serve_native.get_concrete_function()
     converter = tf.lite.TFLiteConverter.from_concrete_functions([fn], module)
     if quantize == "int8":
+        from convnets.evaluate import run_dataset
+
+        ds = run_dataset(run_dir, config, spec, dataset, data_dir)  # here, so a data error is reported as ours
         converter.optimizations = [tf.lite.Optimize.DEFAULT]
-        converter.representative_dataset = lambda: _representative(config, data_dir)
+        converter.representative_dataset = lambda: _representative(ds)
     try:
-        flatbuffer = converter.convert()
+        with quiet_tflite():
+            flatbuffer = converter.convert()
     except Exception as e:  # the converter raises many types; report its first line
         raise ConvnetsError(f"TFLite conversion of {run_dir} failed: {str(e).splitlines()[0]}") from None
     out = Path(out)
@@ -106,7 +137,7 @@ class TFLiteClassifier:
         if not Path(path).is_file():
             raise ConvnetsError(f"TFLite model {path} does not exist")
         try:
-            with warnings.catch_warnings():  # "use ai_edge_litert": the same interpreter, one more dependency
+            with warnings.catch_warnings(), quiet_tflite():  # "use ai_edge_litert": the same interpreter, one more dependency
                 warnings.simplefilter("ignore")
                 self.interpreter = tf.lite.Interpreter(model_path=os.fspath(path))
         except ValueError as e:
@@ -119,7 +150,8 @@ class TFLiteClassifier:
         """(N, H, W, C) pixels 0..255 -> (N, classes) probabilities."""
         if self.batch != len(images):
             self.interpreter.resize_tensor_input(self.input["index"], [len(images), *images.shape[1:]])
-            self.interpreter.allocate_tensors()
+            with quiet_tflite():  # the XNNPACK delegate announces itself here
+                self.interpreter.allocate_tensors()
             self.outputs = {d["name"]: d for d in self.interpreter.get_output_details()}
             self.batch = len(images)
         self.interpreter.set_tensor(self.input["index"], images.astype(np.float32))
@@ -129,13 +161,17 @@ class TFLiteClassifier:
 
 
 def compare_tflite(run_dir: str | os.PathLike[str], tflite_path: str | os.PathLike[str],
-                   data_dir: str | None = None, limit: int | None = None, batch_size: int = 100) -> dict[str, Any]:
-    """Test-set top-1 of the TFLite file beside the original model's, and how often they agree."""
-    from convnets.data.datasets import load_dataset
+                   data_dir: str | None = None, limit: int | None = None, batch_size: int = 100,
+                   dataset: str | None = None) -> dict[str, Any]:
+    """Test-set top-1 of the TFLite file beside the original model's, and how often they agree
+    (on the run's own test set, or ``dataset``'s: see ``evaluate.run_dataset``)."""
     from convnets.data.pipeline import raw_batches
+    from convnets.evaluate import run_dataset
 
     model, spec, config = load_run(run_dir)
-    ds = load_dataset(config["dataset"], data_dir or config.get("data_dir"))
+    ds = run_dataset(run_dir, config, spec, dataset, data_dir)
+    if len(ds.test) == 0:
+        raise ConvnetsError(f"{ds.name} has no test images to compare the TFLite model on")
     lite = TFLiteClassifier(tflite_path)
     original = tf.function(lambda x: model(preprocess(x, spec), training=False))
     n = agree = right_lite = right_orig = 0

@@ -76,10 +76,15 @@ def plot_run(run_dir: str | os.PathLike[str], data_dir: str | None = None) -> li
     """Write curves.png, confusion.png and mistakes.png into ``run_dir``; return their paths."""
     from convnets.data.datasets import load_dataset
     from convnets.data.pipeline import make_dataset
-    from convnets.train.checkpoint import load_run, read_history
+    from convnets.train.checkpoint import load_run, read_config, read_history
     from convnets.train.loop import evaluate_dataset
 
     run = Path(run_dir)
+    config = read_config(run)
+    if config.get("train") is None:  # convert-keras: the weights were trained elsewhere
+        raise ConvnetsError(f"{run} was converted from {config.get('data_source') or 'another framework'}: it has no "
+                            f"training history or test set to plot (convnets evaluate {run} --dataset folder:PATH "
+                            "tests it on labelled images)")
     if not (run / "history.csv").is_file():
         raise ConvnetsError(f"{run} has no history.csv; train it first with 'convnets train'")
     model, spec, config = load_run(run)

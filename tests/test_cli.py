@@ -249,9 +249,9 @@ def test_sigkill_mid_training_then_resume_completes(tmp_path):
     history = out / "history.csv"
     assert len(history.read_text().splitlines()) - 1 == 2  # epochs 1 and 2 were saved; 3 is lost
     r = _cli(*argv, "--resume")
-    _, err = r.communicate(timeout=600)
+    log, err = r.communicate(timeout=600)
     assert r.returncode == 0, err
-    assert f"resuming {out} from epoch 2" in err
+    assert f"resuming {out} from epoch 2\n" in log
     hist = history.read_text().splitlines()
     assert len(hist) == 5 and hist[-1].startswith("4,")
 
@@ -260,17 +260,17 @@ def test_sigterm_saves_mid_epoch_and_resume_completes(tmp_path):
     out = tmp_path / "run"
     p = _cli_paused(tmp_path, "200", "train", "lenet5_modern", "--epochs", "3", "--batch-size", "8", "--out", str(out), "--quiet")
     p.send_signal(signal.SIGTERM)  # 180 batches of 8 an epoch: step 200 is batch 20 of epoch 2
-    _, err = p.communicate(timeout=120)
+    log, err = p.communicate(timeout=120)
     assert p.returncode == 130, err
-    last = err.splitlines()[-1]
+    last = err.splitlines()[-1]  # the hint is on stderr, the status line with the log on stdout
     assert last.startswith("stopped; continue with: convnets train lenet5_modern --epochs 3 --batch-size 8")
-    assert "interrupted in epoch 2 after batch 20;" in err
+    assert "interrupted in epoch 2 after batch 20;" in log
     command = shlex.split(last.split("continue with: ", 1)[1])  # the printed command, exactly
     assert command[-1] == "--resume" and "--out" in command
     r = _cli(*command[1:])
-    _, err = r.communicate(timeout=600)
+    log, err = r.communicate(timeout=600)
     assert r.returncode == 0, err
-    assert f"resuming {out} from epoch 1, batch 20 of epoch 2" in err
+    assert f"resuming {out} from epoch 1, batch 20 of epoch 2\n" in log
     history = pd.read_csv(out / "history.csv")
     assert history["epoch"].tolist() == [1, 2, 3]
     assert history["images"].tolist() == [1437] * 3  # the interrupted epoch too: every digits training image
@@ -283,15 +283,33 @@ def test_sigterm_after_the_last_epoch_leaves_a_run_resume_finishes(tmp_path):
     argv = ("train", "lenet5_modern", "--epochs", "2", "--batch-size", "64", "--out", str(out), "--quiet")
     p = _cli_paused(tmp_path, "end", *argv)
     p.send_signal(signal.SIGTERM)
-    _, err = p.communicate(timeout=120)
+    log, err = p.communicate(timeout=120)
     assert p.returncode == 130, err
-    assert "interrupted after the last epoch, before the final metrics" in err
+    assert "interrupted after the last epoch, before the final metrics" in log
     assert err.splitlines()[-1].startswith("stopped; continue with: convnets train lenet5_modern")
     assert not (out / "metrics.json").exists()
     r = _cli(*argv, "--resume")
-    _, err = r.communicate(timeout=600)
+    log, err = r.communicate(timeout=600)
     assert r.returncode == 0, err
-    assert f"resuming {out} from epoch 2" in err and ", batch" not in err
+    assert f"resuming {out} from epoch 2\n" in log
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["epochs"] == 2 and metrics["test_accuracy"] > 0.5
     assert len((out / "history.csv").read_text().splitlines()) == 3
+
+
+def test_redirected_log_is_a_table_on_stdout(tmp_path):
+    """`convnets train ... > log.txt 2>&1` reads as one aligned line per epoch: the
+    live bar is drawn only on a terminal, and the log lines are on stdout."""
+    out = tmp_path / "run"
+    p = _cli("train", "lenet5_modern", "--epochs", "10", "--batch-size", "256", "--out", str(out))  # no --quiet
+    log, err = p.communicate(timeout=600)
+    assert p.returncode == 0, err
+    assert "\r" not in log + err and "epoch" not in err
+    lines = log.splitlines()
+    assert lines[0].startswith("training lenet5_modern") and lines[-1].startswith("test accuracy")
+    epochs = lines[1:-1]
+    assert [l.split("/")[0] for l in epochs] == [f"epoch {e:>2}" for e in range(1, 11)]
+    columns = {tuple(m.end() for m in re.finditer(r"\S+", l)) for l in epochs}  # numbers are right-aligned
+    assert len(columns) == 1 and len({len(l) for l in epochs}) == 1, epochs  # every field at the same place
+    assert re.fullmatch(r"epoch  1/10  loss +\d\.\d{4}  acc +\d\.\d{4}  test_loss +\d\.\d{4}  test_acc +\d\.\d{4} +\d+ img/s +\d+\.\ds",
+                        epochs[0]), epochs[0]

@@ -202,6 +202,17 @@ def _read_partial_epoch(out: Path, epoch: int, step: int) -> tuple[Mean, float] 
     return None
 
 
+def _epoch_line(epoch: int, epochs: int, trained: Mean | None, evaluated: Mean, name: str, speed: float,
+                seconds: float) -> str:
+    """One epoch's log line, in fixed-width columns so a log of them reads as a table."""
+    def num(x: float | None) -> str:
+        return f"{x:7.4f}" if x is not None else f"{'n/a':>7}"
+
+    return (f"epoch {epoch:>{len(str(epochs))}}/{epochs}  loss {num(trained.loss if trained else None)}  "
+            f"acc {num(trained.accuracy if trained else None)}  {name}_loss {num(evaluated.loss)}  "
+            f"{name}_acc {num(evaluated.accuracy)}  {speed:7.0f} img/s  {seconds:7.1f}s")
+
+
 def train(
     model: Model,
     dataset: Dataset,
@@ -210,10 +221,14 @@ def train(
     resume: bool = False,
     progress: bool = True,
     data_dir: str | None = None,
-    log: Callable[[str], None] = lambda s: print(s, file=sys.stderr),
+    log: Callable[[str], None] = lambda s: print(s, flush=True),
     strategy: tf.distribute.Strategy | None = None,
 ) -> dict[str, Any]:
     """Train ``model`` on ``dataset`` and write a run directory; return the final metrics.
+
+    ``log`` gets one line per epoch (fixed-width columns) and the resume/interrupt
+    status lines; by default they go to stdout. ``progress`` draws a live bar on
+    stderr, only when stderr is a terminal. Warnings go to stderr.
 
     With a ``tf.distribute`` strategy, build the model inside
     ``convnets.train.distribute.scope(strategy)``. Under MultiWorkerMirroredStrategy
@@ -300,6 +315,7 @@ def train(
     saved_step = int(optimizer.iterations.numpy()) if resume else None  # of the newest checkpoint
     start, earlier_seconds = time.perf_counter(), 0.0
     pause_at = os.environ.get(PAUSE_AT)
+    live_bar = progress and sys.stderr.isatty()  # redirected, a bar is only carriage returns in the log
     try:
         for epoch in range(int(epoch_var.numpy()), config.epochs):
             skip = int(batches_var.numpy())  # > 0 only when resuming an interrupted epoch
@@ -308,7 +324,7 @@ def train(
             sums.load(meter)
             sums_epoch = epoch
             partial, seconds = None, None  # seconds: set once the epoch's batches are done
-            bar = tqdm(total=steps, initial=skip, desc=f"epoch {epoch + 1}/{config.epochs}", disable=not progress,
+            bar = tqdm(total=steps, initial=skip, desc=f"epoch {epoch + 1}/{config.epochs}", disable=not live_bar,
                        leave=False, file=sys.stderr)
             start = time.perf_counter()
             batches = data.skip(skip)
@@ -357,11 +373,7 @@ def train(
             saved_step = int(optimizer.iterations.numpy())
             write_atomic(out / "history.csv", pd.DataFrame(history).to_csv(index=False))
             (out / PARTIAL_EPOCH).unlink(missing_ok=True)
-            trained = f"loss {meter.loss:.4f}  acc {meter.accuracy:.4f}" if seen else "loss n/a  acc n/a"
-            log(
-                f"epoch {epoch + 1}/{config.epochs}  {trained}  "
-                f"val_loss {val.loss:.4f}  val_acc {val.accuracy:.4f}  {meter.n / seconds:.0f} img/s  {seconds:.1f}s"
-            )
+            log(_epoch_line(epoch + 1, config.epochs, meter if seen else None, val, "test", meter.n / seconds, seconds))
         if pause_at == "end":
             _pause_for_test()
         if val.n == 0:  # resumed a finished run: evaluate once for the metrics file

@@ -36,6 +36,26 @@ folder:PATH. Files are looked for under --data-dir, $CONVNETS_DATA_DIR,
 """
 
 
+PREDICT_HELP = """Classify image files with a trained run.
+
+Each image is decoded, converted to the run's channels and resized (not cropped) to
+the image size it was trained on, then normalised as the training images were. It
+should look like those images: an MNIST or digits run expects a light (white) digit,
+centred, on a dark (black) background, 28x28 greyscale for MNIST; a dark digit on
+white paper is predicted wrong. predict prints a note when an image's brightness is
+the opposite of the training images'."""
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
 def parse_value(text: str) -> Any:
     """'3' -> 3, '0.5' -> 0.5, 'true' -> True, 'none' -> None, else the string."""
     low = text.lower()
@@ -128,14 +148,19 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("evaluate", help="test accuracy, per-class precision/recall, confusion matrix")
     p.add_argument("run_dir")
-    p.add_argument("--data-dir")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--dataset", metavar="NAME",
+                   help="test on this data set instead of the run's own (needed for a convert-keras run); "
+                        "its classes must be the run's, or some of them with the same names")
+    p.add_argument("--data-dir", help="data root (default: the one the run was trained from, then $CONVNETS_DATA_DIR)")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
 
-    p = sub.add_parser("predict", help="classify image files with a trained run")
+    p = sub.add_parser("predict", help="classify image files with a trained run", description=PREDICT_HELP,
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("run_dir")
-    p.add_argument("images", nargs="+")
-    p.add_argument("--top-k", type=int, default=3)
-    p.add_argument("--json", action="store_true")
+    p.add_argument("images", nargs="+", metavar="IMAGE", help="PNG, JPEG, GIF or BMP files")
+    p.add_argument("--top-k", type=_positive_int, metavar="K",
+                   help="how many classes to show per image (default 3; more than the run's classes shows them all)")
+    p.add_argument("--json", action="store_true", help="print JSON: per image its top classes and looks_inverted")
 
     p = sub.add_parser("plot", help="training curves, confusion matrix and mistakes as PNG files in the run directory")
     p.add_argument("run_dir")
@@ -166,6 +191,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quantize", choices=["none", "int8"], default="none",
                    help="tflite: int8 post-training quantisation, calibrated on training images")
     p.add_argument("--data-dir", help="data root, for int8 calibration and the accuracy check")
+    p.add_argument("--dataset", metavar="NAME",
+                   help="tflite: calibrate and check on this data set instead of the run's own (a convert-keras run has none)")
     p.add_argument("--no-check", action="store_true", help="tflite: skip the test-set comparison with the original")
 
     p = sub.add_parser("convert-keras", help="port a Keras Applications model (ImageNet weights if reachable) to a run directory")
@@ -175,6 +202,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="auto: ImageNet if it can be downloaded, else random (default)")
     p.add_argument("--alpha", type=float, default=1.0, help="MobileNet width multiplier")
     p.add_argument("--size", type=int, default=224, help="input resolution")
+    for command in sub.choices.values():  # --debug after the command too: either place works
+        command.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="show tracebacks for errors")
     return parser
 
 
@@ -293,7 +322,7 @@ def cmd_train(args: argparse.Namespace) -> None:
 def cmd_evaluate(args: argparse.Namespace) -> None:
     from convnets.evaluate import evaluate_run
 
-    r = evaluate_run(args.run_dir, args.data_dir)
+    r = evaluate_run(args.run_dir, args.data_dir, dataset=args.dataset)
     if args.json:
         print(json.dumps(r, indent=2))
         return
@@ -310,7 +339,16 @@ def cmd_evaluate(args: argparse.Namespace) -> None:
 def cmd_predict(args: argparse.Namespace) -> None:
     from convnets.evaluate import predict_files
 
-    results = predict_files(args.run_dir, args.images, args.top_k)
+    results = predict_files(args.run_dir, args.images, args.top_k or 3)
+    shown = len(results[0]["top"])
+    if args.top_k and args.top_k > shown:
+        print(f"note: --top-k {args.top_k} is more than the run's {shown} classes; showing all {shown}", file=sys.stderr)
+    for r in results:
+        if r["looks_inverted"]:
+            expect = ("MNIST-style runs expect a light digit on a dark background" if r["brightness"] > 0.5
+                      else "this run's training images are mostly light")
+            print(f"note: {r['image']} looks inverted relative to the training images "
+                  f"({'dark on light' if r['brightness'] > 0.5 else 'light on dark'}); {expect}", file=sys.stderr)
     if args.json:
         print(json.dumps(results, indent=2))
         return
@@ -354,10 +392,15 @@ def cmd_export(args: argparse.Namespace) -> None:
             raise ConfigError("--quantize applies to --format tflite")
         print(f"wrote SavedModel {export_savedmodel(args.run_dir, args.out)}")
         return
-    path = export_tflite(args.run_dir, args.out, args.quantize, args.data_dir)
+    path = export_tflite(args.run_dir, args.out, args.quantize, args.data_dir, dataset=args.dataset)
     print(f"wrote {path} ({path.stat().st_size:,} bytes)")
-    if not args.no_check:
-        r = compare_tflite(args.run_dir, path, args.data_dir)
+    from convnets.train.checkpoint import read_config
+
+    if not args.no_check and args.dataset is None and read_config(args.run_dir).get("train") is None:
+        print(f"note: {args.run_dir} is a converted run with no test set of its own; not compared with the original "
+              "(--dataset NAME compares on labelled images)", file=sys.stderr)
+    elif not args.no_check:
+        r = compare_tflite(args.run_dir, path, args.data_dir, dataset=args.dataset)
         print(f"test set ({r['images']:,} images): original top-1 {r['original_accuracy']:.4f}, "
               f"tflite top-1 {r['tflite_accuracy']:.4f}, same prediction on {r['top1_agreement']:.2%}")
 

@@ -149,6 +149,16 @@ _MODES = {
 }
 
 
+def _reason(e: Exception) -> str:
+    """One line for why Keras could not get the weights: its download error names the whole
+    URL, which says nothing the file name does not; the cause (no network, ...) is kept."""
+    text = (str(e).strip().splitlines() or [type(e).__name__])[0]
+    m = re.match(r"URL fetch failure on (\S+?): (?:None -- )?(.*)", text)
+    if m:
+        return f"download of {m.group(1).rsplit('/', 1)[-1]} failed: {m.group(2) or 'no reason given'}"
+    return text
+
+
 def imagenet_class_names() -> list[str]:
     """The 1000 ImageNet classes in the standard index order (as Keras and torchvision use)."""
     from importlib.resources import files
@@ -193,8 +203,9 @@ def convert_keras(name: str, out: str, weights: str = "auto", alpha: float = 1.0
             source = "imagenet"
         except Exception as e:  # no network, no weights for this alpha/size, ...
             if want == "imagenet":
-                raise ConfigError(f"could not get ImageNet weights for {constructor}: {str(e).splitlines()[0]}") from None
-            log(f"warning: ImageNet weights unavailable ({str(e).splitlines()[0][:100]}); using random weights")
+                raise ConfigError(f"could not get ImageNet weights for {constructor}: {_reason(e)}") from None
+            log(f"warning: ImageNet weights for {constructor} unavailable ({_reason(e)}); "
+                "using random weights, so its predictions mean nothing")
     if source == "random":
         keras_model = getattr(keras.applications, constructor)(weights=None, **kwargs)
     model = from_keras(keras_model)

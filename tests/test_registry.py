@@ -178,6 +178,8 @@ def test_duplicate_registration_refused():
     (np.zeros((2, 32, 32, 1), "uint8"), "expects float images, got dtype uint8"),
     (np.zeros((2, 32, 32, 1, 1), "float32"), "expects a 4-D batch"),
     ("an image", "expects a batch of images"),
+    (np.zeros((0, 32, 32, 1), "float32"), "empty batch"),
+    (np.zeros((2, 1, 32, 32), "float32"), "looks like channels-first"),
 ])
 def test_models_check_their_input_before_any_op(bad, message):
     """An unbatched image used to abort the process inside oneDNN; 3 channels ran as a grouped conv."""
@@ -189,3 +191,17 @@ def test_models_check_their_input_before_any_op(bad, message):
     with pytest.raises(InputError):  # traced graphs check the static shape too
         fn(tf.zeros((2, 28, 28, 1)))
     assert model(np.zeros((2, 32, 32, 1), "float64")).shape == (2, 10)  # float64 is a float: accepted
+
+
+def test_other_api_mistakes_are_our_errors(tmp_path):
+    with pytest.raises(InputError, match="training must be True or False"):
+        convnets.create_model("lenet5")(np.zeros((1, 32, 32, 1), "float32"), training="yes")
+    with pytest.raises(ConfigError, match="pattern must be"):
+        convnets.list_models(3)
+    with pytest.raises(ConfigError, match="summarize expects a model"):
+        convnets.summarize("lenet5")
+    with pytest.raises(ConfigError, match="model name must be a string"):
+        convnets.create_model(None)
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(convnets.ConvnetsError, match="is a file, not a run directory"):
+        convnets.load_run(tmp_path / "file")

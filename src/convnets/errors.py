@@ -21,5 +21,5 @@ class InputTooSmall(ConfigError):
     """An input (or a feature map inside the network) is smaller than a layer's window or stride."""
 
 
-class InputError(ConvnetsError, ValueError):
+class InputError(ConvnetsError):
     """A tensor given to a model is not what it was built for (rank, channels, size, dtype)."""

@@ -18,6 +18,10 @@ def summarize(model: Model, input_shape: tuple[int, ...] | None = None) -> dict[
     are listed after the others, marked, and left out of the MACs of inference, so
     the rows always add up to the trainable count.
     """
+    if not isinstance(model, Model):
+        from convnets.errors import ConfigError
+
+        raise ConfigError(f"summarize expects a model (convnets.create_model(name)), got {type(model).__name__}")
     shape = tuple(input_shape or model.input_shape)
     rows = record_layers(model, shape)
     extra = []

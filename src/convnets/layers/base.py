@@ -61,6 +61,10 @@ class Layer(tf.Module):
         scoped_init.__doc__, scoped_init.__name__, scoped_init.__qualname__ = init.__doc__, init.__name__, init.__qualname__
         cls.__init__ = scoped_init  # type: ignore[method-assign]
 
+    # Layers are plain Python over Python values (no tensor-dependent branches): AutoGraph has
+    # nothing to convert, and skipping it keeps our own errors (a wrong input shape raised while
+    # tracing) as they are instead of wrapped in a StagingError.
+    @tf.autograph.experimental.do_not_convert
     def __call__(self, x: tf.Tensor, training: bool = False) -> tf.Tensor:
         recorder = _Recorder.active
         if recorder is None:

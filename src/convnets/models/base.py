@@ -93,7 +93,10 @@ class Model(Block):
             return (self.num_classes,)
         return features if self.pooling is None else (features[-1],)
 
+    @tf.autograph.experimental.do_not_convert  # keep our InputError as it is when traced (see Layer.__call__)
     def __call__(self, x: Any, training: bool = False) -> Any:
+        if not isinstance(training, bool) and not (isinstance(training, tf.Tensor) and training.dtype == tf.bool):
+            raise InputError(f"training must be True or False, got {training!r}")
         return super().__call__(self.check_input(x), training=training)
 
     def check_input(self, x: Any) -> tf.Tensor:
@@ -123,10 +126,16 @@ class Model(Block):
             raise InputError(f"{name} expects a 4-D batch (N, H, W, C) = (N, {want.replace('x', ', ')}); "
                              f"got shape {got}")
         if shape.rank == 4:
-            h, w, c = shape.as_list()[1:]
+            n, h, w, c = shape.as_list()
+            if n == 0:
+                raise InputError(f"{name} was given an empty batch (shape {tuple(shape.as_list())})")
             if c is not None and c != self.input_shape[2]:
+                hint = ""
+                if (h, w, c) == (self.input_shape[2], *self.input_shape[:2]) or h == self.input_shape[2]:
+                    hint = "; that looks like channels-first (N, C, H, W): convnets is channels-last, " \
+                           "use x.transpose(0, 2, 3, 1)"
                 raise InputError(f"{name} was built for {self.input_shape[2]}-channel input, got {c} channels "
-                                 f"(shape {tuple(shape.as_list())})")
+                                 f"(shape {tuple(shape.as_list())}){hint}")
             if (h is not None and h != self.input_shape[0]) or (w is not None and w != self.input_shape[1]):
                 raise InputError(f"{name} was built for {want} inputs, got {h}x{w}x{c}; build one for that size with "
                                  f"create_model({name!r}, input_shape=({h}, {w}, {c}))")

@@ -235,6 +235,8 @@ def unregister(name: str) -> None:
 
 def list_models(pattern: str = "*") -> list[str]:
     """Registered model names matching a shell-style ``pattern``, in natural order."""
+    if not isinstance(pattern, str):
+        raise ConfigError(f"pattern must be a shell-style string such as 'resnet*', got {pattern!r}")
     return sorted((n for n in _REGISTRY if fnmatch.fnmatch(n, pattern)), key=natural_key)
 
 

@@ -4,7 +4,7 @@ A run directory holds::
 
     config.json     model name/options, data set, preprocessing, training config
     checkpoints/    tf.train.CheckpointManager files (one per epoch, last 3 kept)
-    history.csv     one row per epoch
+    history.csv     one row per epoch (val_*: the test set, or with --val-split a held-out part of train)
     partial_epoch.json  an interrupted epoch's running loss/accuracy/time (until it ends)
     metrics.json    final numbers
     logs/           TensorBoard event files
@@ -59,7 +59,8 @@ def read_config(run_dir: str | os.PathLike[str]) -> dict[str, Any]:
     """The run's config.json, or a clear error if ``run_dir`` is not a run."""
     path = Path(run_dir) / "config.json"
     if not Path(run_dir).is_dir():
-        raise ConvnetsError(f"run directory {run_dir} does not exist")
+        what = "is a file, not a run directory" if Path(run_dir).exists() else "does not exist"
+        raise ConvnetsError(f"run directory {run_dir} {what}")
     try:
         return json.loads(path.read_text())
     except FileNotFoundError:
@@ -84,6 +85,13 @@ def untimed_epochs(history: pd.DataFrame) -> pd.Series:
     """Which epochs were resumed after their last batch by a version before ``partial_epoch.json``:
     written over 0 images, their training statistics and time were lost."""
     return history["images"] == 0 if "images" in history else pd.Series(False, index=history.index)
+
+
+def evaluated_on(history: pd.DataFrame) -> str:
+    """What a run's per-epoch val_* columns evaluated: "test set" (the default, and every run
+    made before --val-split existed), or the held-out part of train, e.g. "10% of train (6,000 images), seed 0"."""
+    known = history["validation"].dropna() if "validation" in history else pd.Series(dtype=object)
+    return str(known.iloc[-1]) if len(known) else "test set"
 
 
 def latest_checkpoint(run_dir: str | os.PathLike[str]) -> str | None:

@@ -11,9 +11,9 @@ from __future__ import annotations
 from typing import Any
 
 from convnets.models.mobilenet import V1_MINI_TABLE
-from convnets.models.vgg import CONFIGS
+from convnets.models.vgg import VGG_MINI as VGG_MINI_CONFIG
 
-VGG_MINI = CONFIGS["mini"]
+VGG_MINI = [v for stage in VGG_MINI_CONFIG.stages for v in (*stage, "M")]  # conv widths, "M" closing each block
 CIFAR_RESNET20 = (3, (16, 32, 64))  # blocks per stage, widths (He et al. Sec. 4.2)
 
 

@@ -36,29 +36,56 @@ initialisation replaces N(0, 0.01) so the small net starts learning at once.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
 import tensorflow as tf
 
-from convnets.layers import Conv2D, Dense, Dropout, Flatten, LocalResponseNorm, MaxPool2D, init
+from convnets.layers import Conv2D, Dense, Dropout, Flatten, LocalResponseNorm, MaxPool2D, init, thread_shape
 from convnets.layers.base import Shape
 from convnets.models.base import Model
-from convnets.models.registry import Family, Paper, Reference, register
+from convnets.models.registry import Family, Paper, register
 
-FAMILY = Family("alexnet", "AlexNet", Paper("Krizhevsky, Sutskever & Hinton", "ImageNet Classification with Deep Convolutional Neural Networks", 2012), full="alexnet", mini="alexnet_mini")
+FAMILY = Family("alexnet", "AlexNet", Paper("Krizhevsky, Sutskever & Hinton",
+                                            "ImageNet Classification with Deep Convolutional Neural Networks", 2012),
+                full="alexnet", mini="alexnet_mini")
+
+
+@dataclass(frozen=True)
+class AlexNetConfig:
+    """Sec. 3.5 and Fig. 2: five convolutional and three fully connected layers."""
+
+    widths: tuple[int, int, int, int, int]  # kernels of conv1..conv5: "96", "256", "384", "384", "256" (Sec. 3.5)
+    conv1_kernel: int = 11  # conv1: "kernels of size 11x11x3"
+    conv1_stride: int = 4  # conv1: "a stride of 4 pixels"
+    conv1_padding: int = 0  # conv1: none (a 227x227 input gives the paper's 55x55)
+    fc_width: int = 4096  # fc6, fc7: "4096 neurons each"
+    paper_init: bool = True  # Sec. 5: weights N(0, 0.01), biases 1 in conv2, conv4, conv5, fc6, fc7; False: He normal
+
+
+# Sec. 3.5; and the mini for 32x32 images (5x5/1 conv1, about a quarter of the widths, FC-256, He initialisation).
+ALEXNET = AlexNetConfig((96, 256, 384, 384, 256))
+ALEXNET_MINI = AlexNetConfig((32, 64, 96, 96, 64), conv1_kernel=5, conv1_stride=1, conv1_padding=2, fc_width=256,
+                             paper_init=False)
 
 
 class AlexNet(Model):
-    """Five convolutions (conv2, conv4, conv5 in two groups), LRN, overlapping pooling, three FC layers."""
+    """Five convolutions (conv2, conv4, conv5 in two groups), LRN, overlapping pooling, three FC layers.
 
-    def __init__(self, widths: tuple[int, int, int, int, int] = (96, 256, 384, 384, 256), fc_width: int = 4096,
-                 num_classes: int = 1000, input_shape: Shape = (227, 227, 3), groups: int = 2,
-                 conv1: tuple[int, int, int] = (11, 4, 0), dropout: float = 0.5, paper_init: bool = True,
+    Options: ``groups`` (2: the paper's two GPU towers; 1: one tower), ``dropout``
+    (0.5 in fc6 and fc7, Sec. 4.2). The feature map (``include_top=False``) is
+    pool5's output, 6x6x256 at 227x227; the head is fc6, fc7 and fc8.
+    """
+
+    def __init__(self, config: AlexNetConfig, *, num_classes: int = 1000, input_shape: Shape = (227, 227, 3),
+                 include_top: bool = True, pooling: str | None = None, groups: int = 2, dropout: float = 0.5,
                  name: str = "alexnet"):
-        super().__init__(num_classes, input_shape, name=name)
-        w_init = init.normal(0.01) if paper_init else "he_normal"
-        one = init.constant(1.0) if paper_init else "zeros"  # Sec. 5: bias 1 speeds early learning with ReLU
-        c1, c2, c3, c4, c5 = widths
-        k1, s1, p1 = conv1
-        self.conv1 = Conv2D(input_shape[2], c1, k1, s1, p1, w_init=w_init, name="conv1")
+        super().__init__(num_classes, input_shape, name=name, include_top=include_top, pooling=pooling)
+        w_init = init.normal(0.01) if config.paper_init else "he_normal"
+        one = init.constant(1.0) if config.paper_init else "zeros"  # Sec. 5: bias 1 speeds early learning with ReLU
+        c1, c2, c3, c4, c5 = config.widths
+        self.conv1 = Conv2D(input_shape[2], c1, config.conv1_kernel, config.conv1_stride, config.conv1_padding,
+                            w_init=w_init, name="conv1")
         self.norm1 = LocalResponseNorm(name="norm1")
         self.pool1 = MaxPool2D(3, 2, name="pool1")
         self.conv2 = Conv2D(c1, c2, 5, 1, 2, groups=groups, w_init=w_init, b_init=one, name="conv2")
@@ -68,36 +95,46 @@ class AlexNet(Model):
         self.conv4 = Conv2D(c3, c4, 3, 1, 1, groups=groups, w_init=w_init, b_init=one, name="conv4")
         self.conv5 = Conv2D(c4, c5, 3, 1, 1, groups=groups, w_init=w_init, b_init=one, name="conv5")
         self.pool5 = MaxPool2D(3, 2, name="pool5")
+        self.num_features = c5
         self.flatten = Flatten(name="flatten")
-        shape = tuple(input_shape)
-        for layer in (self.conv1, self.pool1, self.conv2, self.pool2, self.conv3, self.conv4, self.conv5, self.pool5, self.flatten):
-            shape = layer.output_shape(shape)
-        self.fc6 = Dense(shape[0], fc_width, w_init=w_init, b_init=one, name="fc6")
         self.drop6 = Dropout(dropout, name="drop6")
-        self.fc7 = Dense(fc_width, fc_width, w_init=w_init, b_init=one, name="fc7")
         self.drop7 = Dropout(dropout, name="drop7")
-        self.fc8 = Dense(fc_width, num_classes, w_init=w_init, name="fc8")
+        self.fc6: Dense | None = None
+        self.fc7: Dense | None = None
+        self.fc8: Dense | None = None
+        if include_top:
+            flat = self.flatten.output_shape(self.feature_shape(input_shape))[0]
+            self.fc6 = Dense(flat, config.fc_width, w_init=w_init, b_init=one, name="fc6")
+            self.fc7 = Dense(config.fc_width, config.fc_width, w_init=w_init, b_init=one, name="fc7")
+            self.fc8 = Dense(config.fc_width, num_classes, w_init=w_init, name="fc8")
 
-    def forward(self, x: tf.Tensor, training: bool = False) -> tf.Tensor:
+    def forward_features(self, x: tf.Tensor, training: bool = False) -> tf.Tensor:
         relu = tf.nn.relu
         x = self.pool1(self.norm1(relu(self.conv1(x))))  # 27x27x96
         x = self.pool2(self.norm2(relu(self.conv2(x))))  # 13x13x256
         x = relu(self.conv3(x))
         x = relu(self.conv4(x))
-        x = self.pool5(relu(self.conv5(x)))  # 6x6x256
+        return self.pool5(relu(self.conv5(x)))  # 6x6x256
+
+    def forward_head(self, x: tf.Tensor, training: bool = False) -> tf.Tensor:
+        relu = tf.nn.relu
         x = self.drop6(relu(self.fc6(self.flatten(x))), training=training)
         x = self.drop7(relu(self.fc7(x)), training=training)
         return self.fc8(x)
 
+    def feature_shape(self, input_shape: Shape) -> Shape:
+        layers = (self.conv1, self.pool1, self.conv2, self.pool2, self.conv3, self.conv4, self.conv5, self.pool5)
+        return thread_shape(layers, input_shape)
 
-@register(FAMILY, params=(60_965_224, 60_965_224), macs=724_406_816, paper_params='60 million (abstract)', note='two groups as in Sec. 3.5; 62,378,344 as one tower')
-def alexnet(*, num_classes: int = 1000, input_shape: Shape = (227, 227, 3), groups: int = 2, dropout: float = 0.5) -> Model:
+
+@register(FAMILY, params=(60_965_224, 60_965_224), macs=724_406_816, paper_params="60 million (abstract)",
+          note="two groups as in Sec. 3.5; 62,378,344 as one tower")
+def alexnet(*, num_classes: int = 1000, input_shape: Shape = (227, 227, 3), **options: Any) -> AlexNet:
     """AlexNet (2012) with the paper's two groups; 60,965,224 params (62,378,344 with groups=1)."""
-    return AlexNet(num_classes=num_classes, input_shape=input_shape, groups=groups, dropout=dropout)
+    return AlexNet(ALEXNET, num_classes=num_classes, input_shape=input_shape, **options)
 
 
 @register(FAMILY, params=(368_842, 368_842), macs=14_529_536, mini=True)
-def alexnet_mini(*, num_classes: int = 10, input_shape: Shape = (32, 32, 3), groups: int = 2, dropout: float = 0.5) -> Model:
+def alexnet_mini(*, num_classes: int = 10, input_shape: Shape = (32, 32, 3), **options: Any) -> AlexNet:
     """AlexNet mini: 5x5/1 conv1, widths 32-64-96-96-64, FC-256, LRN, 3/2 pooling, groups; for 32x32."""
-    return AlexNet((32, 64, 96, 96, 64), 256, num_classes, input_shape, groups, (5, 1, 2), dropout,
-                   paper_init=False, name="alexnet_mini")
+    return AlexNet(ALEXNET_MINI, num_classes=num_classes, input_shape=input_shape, name="alexnet_mini", **options)

@@ -168,3 +168,14 @@ def test_requirements_txt_pins_exactly_pyprojects_dependencies():
     for name, version in pins.items():
         assert script.satisfies(version, wanted[name]), f"{name}=={version} is outside pyproject's {wanted[name]}"
     assert script.satisfies("2.21.0", ">=2.16,<2.22") and not script.satisfies("2.22.0", ">=2.16,<2.22")
+
+
+def test_readme_synopsis_is_generated_from_the_parser():
+    """The README's command synopsis lists every option of every command (scripts/readme_synopsis.py)."""
+    script = load_script("readme_synopsis")
+    assert script.current() == script.block(), "stale README synopsis: run python scripts/readme_synopsis.py"
+    text = script.block()
+    for needle in ("convnets train MODEL", "--input-shape H,W,C", "--num-classes N", "convnets predict RUN_DIR IMAGE...",
+                   "[--json]", "evaluate RUN_DIR [--dataset NAME] [--data-dir DIR]", "[--no-check]", "[--out PNG]"):
+        assert needle in text, needle
+    assert max(len(line) for line in text.splitlines()) <= 100

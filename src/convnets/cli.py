@@ -151,7 +151,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dataset", metavar="NAME",
                    help="test on this data set instead of the run's own (needed for a convert-keras run); "
                         "its classes must be the run's, or some of them with the same names")
-    p.add_argument("--data-dir", help="data root (default: the one the run was trained from, then $CONVNETS_DATA_DIR)")
+    p.add_argument("--data-dir", metavar="DIR", help="data root (default: the one the run was trained from, then $CONVNETS_DATA_DIR)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
 
     p = sub.add_parser("predict", help="classify image files with a trained run", description=PREDICT_HELP,
@@ -164,44 +164,44 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("plot", help="training curves, confusion matrix and mistakes as PNG files in the run directory")
     p.add_argument("run_dir")
-    p.add_argument("--data-dir")
+    p.add_argument("--data-dir", metavar="DIR", help="data root for the test set (default: the one the run was trained from)")
 
     p = sub.add_parser("filters", help="a convolution's kernels as a PNG (default: the first layer's)")
     p.add_argument("run_dir")
-    p.add_argument("--layer", help="convolution name as in 'convnets summary' (default: the first)")
-    p.add_argument("--out", help="PNG to write (default: RUN_DIR/filters-LAYER.png)")
+    p.add_argument("--layer", metavar="NAME", help="convolution name as in 'convnets summary' (default: the first)")
+    p.add_argument("--out", metavar="PNG", help="PNG to write (default: RUN_DIR/filters-LAYER.png)")
 
     p = sub.add_parser("features", help="the feature maps of an image at a layer, as a PNG")
     p.add_argument("run_dir")
     p.add_argument("image")
-    p.add_argument("--layer", help="layer name as in 'convnets summary' (default: the first convolution)")
-    p.add_argument("--out", help="PNG to write (default: RUN_DIR/features-IMAGE-LAYER.png)")
+    p.add_argument("--layer", metavar="NAME", help="layer name as in 'convnets summary' (default: the first convolution)")
+    p.add_argument("--out", metavar="PNG", help="PNG to write (default: RUN_DIR/features-IMAGE-LAYER.png)")
 
     p = sub.add_parser("gradcam", help="Grad-CAM heat map: where the evidence for a class is in an image")
     p.add_argument("run_dir")
     p.add_argument("image")
-    p.add_argument("--class", dest="class_name", help="class name or index (default: the predicted class)")
-    p.add_argument("--layer", help="layer name (default: the last one with a spatial grid)")
-    p.add_argument("--out", help="PNG to write (default: RUN_DIR/gradcam-IMAGE.png)")
+    p.add_argument("--class", dest="class_name", metavar="C", help="class name or index (default: the predicted class)")
+    p.add_argument("--layer", metavar="NAME", help="layer name (default: the last one with a spatial grid)")
+    p.add_argument("--out", metavar="PNG", help="PNG to write (default: RUN_DIR/gradcam-IMAGE.png)")
 
     p = sub.add_parser("export", help="export a trained run as a SavedModel or TFLite file")
     p.add_argument("run_dir")
-    p.add_argument("--out", required=True, help="SavedModel directory or .tflite file to write")
+    p.add_argument("--out", required=True, metavar="PATH", help="SavedModel directory or .tflite file to write")
     p.add_argument("--format", choices=["savedmodel", "tflite"], default="savedmodel")
     p.add_argument("--quantize", choices=["none", "int8"], default="none",
                    help="tflite: int8 post-training quantisation, calibrated on training images")
-    p.add_argument("--data-dir", help="data root, for int8 calibration and the accuracy check")
+    p.add_argument("--data-dir", metavar="DIR", help="data root, for int8 calibration and the accuracy check")
     p.add_argument("--dataset", metavar="NAME",
                    help="tflite: calibrate and check on this data set instead of the run's own (a convert-keras run has none)")
     p.add_argument("--no-check", action="store_true", help="tflite: skip the test-set comparison with the original")
 
     p = sub.add_parser("convert-keras", help="port a Keras Applications model (ImageNet weights if reachable) to a run directory")
     p.add_argument("model", help="vgg16, vgg19, resnet50/101/152, densenet121/169/201, mobilenet_v1, mobilenet_v2")
-    p.add_argument("--out", required=True, help="run directory to write")
+    p.add_argument("--out", required=True, metavar="RUN_DIR", help="run directory to write")
     p.add_argument("--weights", choices=["auto", "imagenet", "none"], default="auto",
                    help="auto: ImageNet if it can be downloaded, else random (default)")
-    p.add_argument("--alpha", type=float, default=1.0, help="MobileNet width multiplier")
-    p.add_argument("--size", type=int, default=224, help="input resolution")
+    p.add_argument("--alpha", type=float, default=1.0, metavar="A", help="MobileNet width multiplier (default 1.0)")
+    p.add_argument("--size", type=_positive_int, default=224, metavar="S", help="input resolution, S x S (default 224)")
     for command in sub.choices.values():  # --debug after the command too: either place works
         command.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="show tracebacks for errors")
     return parser
@@ -210,6 +210,49 @@ def build_parser() -> argparse.ArgumentParser:
 def cmd_list(args: argparse.Namespace) -> None:
     from convnets import create_model, list_models, model_info
     from convnets.layers import init
+def _synopsis_token(action: argparse.Action) -> str:
+    """One argument as the synopsis shows it: MODEL, IMAGE..., [--json], [--format a|b], --out PATH."""
+    if not action.option_strings:
+        name = action.metavar or action.dest.upper()
+        return f"{name}..." if action.nargs in ("+", "*") else name
+    flag = max(action.option_strings, key=len)
+    if action.nargs == 0:
+        return f"[{flag}]"
+    if action.choices:
+        value = "|".join(map(str, action.choices))
+    else:
+        value = action.metavar or action.dest.upper()
+    text = f"{flag} {value}" + (" ..." if isinstance(action, argparse._AppendAction) else "")
+    return text if action.required else f"[{text}]"
+
+
+def synopsis(width: int = 100) -> str:
+    """Every command's arguments, one usage group per command (wrapped at ``width``), then its
+    help line: generated from ``build_parser()``, so the README's synopsis cannot drift from it."""
+    parser = build_parser()
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    helps = {a.dest: a.help for a in sub._choices_actions}
+    lines = ["convnets [--debug] COMMAND ...   --debug, before or after COMMAND: a traceback, not one line"]
+    for name, command in sub.choices.items():
+        tokens = [_synopsis_token(a) for a in command._actions
+                  if not isinstance(a, argparse._HelpAction) and "--debug" not in a.option_strings]
+        lead = f"convnets {name}"
+        line = lead
+        for token in tokens:
+            if len(line) + 1 + len(token) > width and line.strip() != lead:
+                lines.append(line)
+                line = " " * len(lead)
+            line += " " + token
+        lines.append(line)
+        lines.append(f"    {helps[name]}")
+    return "\n".join(lines)
+
+
+def _human(n: int) -> str:
+    """1_814_073_344 -> '1.81 G', 40_551_040 -> '40.6 M', 328_096 -> '0.33 M'."""
+    return f"{n / 1e9:.2f} G" if n >= 1e9 else f"{n / 1e6:.1f} M" if n >= 1e6 else f"{n / 1e6:.2f} M"
+
+
 
     rows = []
     for name in list_models(args.pattern):

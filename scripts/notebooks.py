@@ -27,15 +27,31 @@ import os, time
 import numpy as np
 import pandas as pd
 import matplotlib.pyplot as plt
-import tensorflow as tf
-import convnets
+import convnets                            # before TensorFlow: convnets starts it without its CUDA-probe messages
 from convnets.data import load_dataset
+import tensorflow as tf
 
 QUICK = os.environ.get("CONVNETS_NOTEBOOK_QUICK") == "1"  # CI: tiny subsets, one epoch
 if not os.environ.get("CONVNETS_DATA_DIR") and os.path.isdir("../../shared/data"):
     os.environ["CONVNETS_DATA_DIR"] = "../../shared/data"
+print("data:", os.environ.get("CONVNETS_DATA_DIR") or "CONVNETS_DATA_DIR is not set: the data sets are looked for "
+      "in ~/.cache/convnets and /usr/share/datasets, else downloaded (see the note above)")
 RUNS = "runs-notebooks"
 convnets.layers.init.set_seed(0)"""
+
+# The end of every notebook's first cell: where the data comes from, before anything fails.
+DATA_NOTE = """
+
+**Before you run it**: this notebook reads MNIST or Fashion-MNIST. Point
+`CONVNETS_DATA_DIR` at the folder that holds `mnist/` and `fashion-mnist/`
+*before* starting Jupyter (`CONVNETS_DATA_DIR=/path/to/data jupyter lab`), or let
+the first `load_dataset` download them into `~/.cache/convnets` (needs the
+network; `CONVNETS_NO_DOWNLOAD=1` forbids it). The setup cell prints which it uses."""
+
+
+def intro(text: str):
+    """A notebook's first cell: its introduction, then where the data comes from."""
+    return new_markdown_cell(text + DATA_NOTE)
 
 TRAIN_HELPER = """\
 import shutil
@@ -53,7 +69,7 @@ def fit(model, data, out, **config):
 
 def nb_lenet() -> list:
     return [
-        new_markdown_cell("""\
+        intro("""\
 # 01: LeNet-5 from the layers up
 
 LeCun et al. 1998 built the network that every later convnet follows:
@@ -150,8 +166,8 @@ for epoch in range(epochs):
     start, losses = time.perf_counter(), []
     for x, y in make_dataset(mnist, "train", spec, 64, training=True, epoch=epoch):
         losses.append(float(train_step(x, y)))
-    history.append({"epoch": epoch + 1, "loss": np.mean(losses), "test accuracy": accuracy(test_data),
-                    "seconds": time.perf_counter() - start})
+    history.append({"epoch": epoch + 1, "loss": round(float(np.mean(losses)), 4),
+                    "test accuracy": accuracy(test_data), "seconds": round(time.perf_counter() - start, 1)})
     print(history[-1])
 pd.DataFrame(history)"""),
         new_markdown_cell("""\
@@ -171,7 +187,7 @@ fig = plot_feature_maps(x[0].numpy(), scaled_tanh(net.C1(x[:1]))[0].numpy(), "C1
 
 def nb_alexnet_vgg() -> list:
     return [
-        new_markdown_cell("""\
+        intro("""\
 # 02: From AlexNet to VGG: depth and small kernels
 
 AlexNet (2012) used 11x11 and 5x5 kernels; VGG (2014) used only 3x3 and went
@@ -229,7 +245,7 @@ do at least as well with fewer parameters."""),
 
 def nb_residual() -> list:
     return [
-        new_markdown_cell("""\
+        intro("""\
 # 03: Residual connections and the degradation problem
 
 He et al. (2015, Fig. 1 and Fig. 6) found that a deeper *plain* network had a
@@ -290,7 +306,7 @@ ax.legend(); ax.grid(alpha=.3)"""),
 
 def nb_mobilenet() -> list:
     return [
-        new_markdown_cell("""\
+        intro("""\
 # 04: MobileNet: depthwise separable convolutions
 
 A standard 3x3 convolution from M to N channels on a DxD map costs
@@ -365,13 +381,24 @@ def write() -> list[Path]:
     return paths
 
 
-def run(path: Path, quick: bool = True, timeout: int = 900) -> None:
-    """Execute a notebook top to bottom in a scratch copy (the committed file keeps no outputs)."""
+def run(path: Path, quick: bool = True, timeout: int = 900):
+    """Execute a notebook top to bottom in a scratch copy (the committed file keeps no outputs);
+    return the executed notebook, with its outputs."""
     from nbclient import NotebookClient
 
     os.environ["CONVNETS_NOTEBOOK_QUICK"] = "1" if quick else ""
     nb = nbformat.read(path, as_version=4)
     NotebookClient(nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}).execute()
+    return nb
+
+
+def output_text(nb) -> str:
+    """Everything the executed notebook's code cells printed or displayed as text."""
+    parts = []
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            parts.append(out.get("text", "") if out.get("output_type") == "stream" else out.get("data", {}).get("text/plain", ""))
+    return "\n".join(parts)
 
 
 def main() -> None:

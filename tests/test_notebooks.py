@@ -33,4 +33,15 @@ def test_notebook_runs(script, path, data_dir, tmp_path, monkeypatch):
     monkeypatch.setenv("CONVNETS_DATA_DIR", str(data_dir))
     copy = tmp_path / path.name
     shutil.copy(path, copy)
-    script.run(copy, quick=True, timeout=600)
+    text = script.output_text(script.run(copy, quick=True, timeout=600))
+    # no TensorFlow start-up chatter (convnets is imported first) and plain numbers, not np.float64(...)
+    for noise in ("cuda", "absl::InitializeLog", "cpu_feature_guard", "np.float", "np.int"):
+        assert noise not in text, f"{path.name} printed {noise!r}"
+
+
+def test_each_notebook_says_where_its_data_comes_from_and_imports_convnets_first(script):
+    for name, build in script.NOTEBOOKS.items():
+        cells = build()
+        assert "CONVNETS_DATA_DIR" in cells[0].source and "before" in cells[0].source.lower(), name
+        setup = cells[1].source
+        assert setup.index("import convnets") < setup.index("import tensorflow"), name

@@ -163,7 +163,8 @@ def test_too_small_input_names_the_layer_and_the_smallest_size():
     assert "C5" in str(e.value) and "smallest input it takes is 32x32x1" in str(e.value)
     with pytest.raises(ConfigError) as e:
         convnets.create_model("resnet50", input_shape=(1, 1, 1))
-    assert "conv1" in str(e.value) and "32x32x1" in str(e.value)
+    # conv1 (stride 2) would "downsample" a 1x1 map; 17 is the smallest side every stride-2 layer can halve.
+    assert "conv1/conv sees 1x1" in str(e.value) and "smallest input it takes is 17x17x1" in str(e.value)
 
 
 def test_duplicate_registration_refused():

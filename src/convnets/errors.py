@@ -18,7 +18,13 @@ class ConfigError(ConvnetsError):
 
 
 class InputTooSmall(ConfigError):
-    """An input (or a feature map inside the network) is smaller than a layer's window or stride."""
+    """An input (or a feature map inside the network) is smaller than a layer's window or stride.
+
+    ``layer`` is the layer that could not take it, so the model can name its path."""
+
+    def __init__(self, message: str, layer: object = None):
+        super().__init__(message)
+        self.layer = layer
 
 
 class InputError(ConvnetsError):

@@ -94,7 +94,7 @@ class Layer(tf.Module):
         try:
             return output_hw(hw, kernel, stride, dilation, normalize(padding) if isinstance(padding, (str, int)) else padding)
         except InputTooSmall as e:
-            raise InputTooSmall(f"{self.name} sees {hw[0]}x{hw[1]}: {e}") from None
+            raise InputTooSmall(f"{self.name} sees {hw[0]}x{hw[1]}: {e}", layer=self) from None
 
     @property
     def trainable_params(self) -> int:
@@ -111,6 +111,18 @@ class Block(Layer):
 
     def output_shape(self, input_shape: Shape) -> Shape:
         raise NotImplementedError(f"{type(self).__name__} must define output_shape")
+
+
+def layer_path(root: tf.Module, layer: tf.Module) -> str | None:
+    """``layer``'s path of module names inside ``root`` (``conv1/conv``), as ``summary`` prints them."""
+    for path, module in root._flatten(predicate=lambda m: m is layer, with_path=True):
+        names, node = [], root
+        for key in path:
+            node = node[key] if isinstance(key, int) else getattr(node, key)
+            if isinstance(node, tf.Module) and node is not root:
+                names.append(node.name)
+        return "/".join(names)
+    return None
 
 
 def thread_shape(layers: Iterable[Layer], input_shape: Shape) -> Shape:

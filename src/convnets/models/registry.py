@@ -359,8 +359,14 @@ def create_model(name: str, num_classes: int | None = None, input_shape: Any = N
         except NotImplementedError:  # TRANSITIONAL: a family not yet on the Model surface
             pass
     except InputTooSmall as e:
+        from convnets.layers.base import layer_path
+
+        where = layer_path(model, e.layer) if e.layer is not None and "model" in locals() else None
+        detail = str(e)
+        if where and e.layer is not None and detail.startswith(e.layer.name + " "):
+            detail = where + detail[len(e.layer.name):]
         smallest = smallest_input(info, shape, options)
-        raise ConfigError(f"{name}: input {'x'.join(map(str, shape))} is too small: {e}"
+        raise ConfigError(f"{name}: input {'x'.join(map(str, shape))} is too small: {detail}"
                           + (f"; the smallest input it takes is {smallest}x{smallest}x{shape[2]}" if smallest else "")) from None
     model.config = {"name": name, "num_classes": num_classes, "input_shape": list(shape), "options": options}
     return model

@@ -25,7 +25,7 @@ import pandas as pd
 from convnets.machine import describe, machine_info
 from convnets.models import model_info
 from convnets.recipes import RESULTS, TARGETS, model_options_for, recipe_for
-from convnets.train.checkpoint import read_history, untimed_epochs
+from convnets.train.checkpoint import evaluated_on, read_history, untimed_epochs
 
 DATA_NAMES = {"digits": "digits (bundled)", "mnist": "MNIST", "fashion_mnist": "Fashion-MNIST",
               "folder:cifar10-jpeg": "CIFAR-10 (JPEG folder)"}
@@ -64,7 +64,8 @@ def record(run_dir: Path) -> dict[str, Any] | None:
         "model": m["model"], "dataset": _dataset_label(m["dataset"]), "accuracy": m["test_accuracy"],
         "epochs": m["epochs"], "seconds": m["train_seconds"], "run": run_dir.name,
         "params": m["trainable_params"], "images_per_second": m["images_per_second"],
-        "best_accuracy": float(hist["val_accuracy"].max()) if hist is not None else None,
+        # the best epoch's test accuracy; with --val-split the curves never saw the test set
+        "best_accuracy": float(hist["val_accuracy"].max()) if hist is not None and evaluated_on(hist) == "test set" else None,
         "seconds_lower_bound": hist is not None and bool(untimed_epochs(hist).any()),
         "train": {k: c["train"][k] for k in TRAIN_KEYS if k in c["train"]},
         "options": c["model"].get("options", {}),  # builder options, e.g. dropout 0.2

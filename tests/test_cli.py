@@ -137,6 +137,7 @@ def test_train_applies_the_recipes_model_options(capsys, tmp_path):
         (["evaluate", "/nonexistent/run"], "does not exist"),
         (["train", "lenet5", "--dataset", "folder:/nonexistent/images"], "does not exist"),
         (["train", "lenet5", "--epochs", "0"], "epochs must be >= 1"),
+        (["train", "lenet5", "--val-split", "1.5"], "the validation split must be a fraction in [0, 1), got 1.5"),
         (["train", "mobilenet_v2", "--model-arg", "include_top=false", "--input-shape", "32,32,3", "--model-arg", "alpha=0.35"],
          "model was built with include_top=False: it has no classifier"),
     ],
@@ -194,6 +195,15 @@ def test_resume_keeps_the_recorded_recipe(capsys, tmp_path, trained_run):
     lr = json.loads((run / "config.json").read_text())["train"]["lr"]
     assert code == 2 and err.count("\n") == 1, err
     assert f"was trained with other settings: lr {lr!r} -> 0.0001; only --epochs may change" in err
+
+
+def test_val_split_from_the_command_line(capsys, tmp_path):
+    run = tmp_path / "run"
+    code, out, err = run_cli(capsys, "train", "lenet5_modern", "--epochs", "1", "--val-split", "0.1", "--out", str(run), "--quiet")
+    assert code == 0, err
+    assert json.loads((run / "config.json").read_text())["train"]["val_split"] == 0.1
+    assert json.loads((run / "metrics.json").read_text())["validation"] == "10% of train (142 images), seed 0"  # 10% of each class, rounded
+    assert re.search(r"^epoch 1/1  loss .* val_acc +\d\.\d{4} ", out, re.M), out
 
 
 def test_default_run_directory_names_the_image_folder(capsys, tmp_path, monkeypatch):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import math
 import os
@@ -83,9 +84,80 @@ def test_train_writes_run_and_learns(digits, tmp_path):
     for key in ("model", "dataset", "epochs", "test_accuracy", "train_seconds", "images_per_second"):
         assert key in saved
     assert saved["machine"]["cores"] == os.cpu_count() and saved["machine"]["tensorflow"] == tf.__version__
+    assert saved["validation"] == "test set" and hist["validation"].eq("test set").all()  # the curves are the test set's
     assert any((tmp_path / "run" / "logs").iterdir())
     model, spec, config = load_run(tmp_path / "run")
     assert config["model"]["name"] == "lenet5_modern" and spec.input_shape == (16, 16, 1)
+
+
+def test_hold_out_is_seeded_stratified_and_disjoint(digits):
+    rest, held = digits.hold_out(0.2, seed=3)
+    again_rest, again_held = digits.hold_out(0.2, seed=3)
+    np.testing.assert_array_equal(held.images, again_held.images)
+    np.testing.assert_array_equal(rest.train.images, again_rest.train.images)
+    assert not np.array_equal(held.images, digits.hold_out(0.2, seed=4)[1].images)
+    # a partition of the training images: together they are exactly train, as a multiset
+    together = sorted(x.tobytes() + bytes([y]) for x, y in zip([*rest.train.images, *held.images], [*rest.train.labels, *held.labels]))
+    assert together == sorted(x.tobytes() + bytes([y]) for x, y in zip(digits.train.images, digits.train.labels))
+    counts = np.bincount(digits.train.labels)
+    assert np.bincount(held.labels).tolist() == [round(0.2 * c) for c in counts]  # each class gives its share
+    assert rest.test is digits.test
+
+
+def test_val_split_curves_hold_out_train_and_test_is_evaluated_once(digits, tmp_path):
+    """--val-split: the per-epoch curves are a held-out part of train, named so in the
+    log, history.csv and metrics.json; the test set is evaluated once, for the final numbers."""
+    from convnets.data.pipeline import make_dataset
+    from convnets.train import evaluate_dataset
+
+    cfg = TrainConfig(epochs=2, batch_size=128, lr=3e-3, val_split=0.2)
+    lines = []
+    metrics = train(fresh_model(), digits, cfg, tmp_path / "r", progress=False, log=lines.append)
+    rest, held = digits.hold_out(0.2, seed=0)
+    hist = pd.read_csv(tmp_path / "r" / "history.csv")
+    assert hist["images"].tolist() == [len(rest.train)] * 2
+    described = f"20% of train ({len(held)} images), seed 0"
+    assert hist["validation"].tolist() == [described] * 2 and metrics["validation"] == described
+    epoch_lines = [line for line in lines if line.startswith("epoch")]
+    assert len(epoch_lines) == 2 and all(" val_acc " in line and "test" not in line for line in epoch_lines)
+    model, spec, _ = load_run(tmp_path / "r")
+    on_test, _, _ = evaluate_dataset(model, make_dataset(digits, "test", spec, 128))
+    on_held, _, _ = evaluate_dataset(model, make_dataset(dataclasses.replace(digits, test=held), "test", spec, 128))
+    assert metrics["test_accuracy"] == pytest.approx(on_test.accuracy)
+    assert hist["val_accuracy"].iloc[-1] == pytest.approx(on_held.accuracy) == pytest.approx(metrics["val_accuracy"])
+
+
+def test_val_split_run_resumes_exactly(digits, tmp_path):
+    tf.config.experimental.enable_op_determinism()
+    cfg = TrainConfig(epochs=2, batch_size=64, lr=3e-3, val_split=0.25, seed=4)
+    quiet = dict(progress=False, log=lambda s: None)
+    straight = fresh_model(4)
+    train(straight, digits, cfg, tmp_path / "a", **quiet)
+    steps = math.ceil(len(digits.hold_out(0.25, seed=4)[0].train) / 64)
+    with pytest.raises(KeyboardInterrupt), _ctrl_c_as_step_returns(steps + 5):
+        train(fresh_model(4), digits, cfg, tmp_path / "b", **quiet)
+    with pytest.raises(ConfigError, match="val_split 0.25 -> 0.1"):
+        train(fresh_model(4), digits, cfg.updated(val_split=0.1), tmp_path / "b", resume=True, **quiet)
+    resumed = fresh_model(4)
+    train(resumed, digits, cfg, tmp_path / "b", resume=True, **quiet)
+    for a, b in zip(straight.trainable_variables, resumed.trainable_variables):
+        np.testing.assert_array_equal(a.numpy(), b.numpy())
+    a, b = pd.read_csv(tmp_path / "a" / "history.csv"), pd.read_csv(tmp_path / "b" / "history.csv")
+    pd.testing.assert_frame_equal(a.drop(columns="train_seconds"), b.drop(columns="train_seconds"))
+
+
+def test_curves_say_test_or_validation():
+    """The per-epoch evaluation is labelled for what it is: "test" for the test set
+    (and older runs, which always used it), the held-out part of train otherwise."""
+    from convnets.viz.plots import plot_history
+
+    h = pd.DataFrame({"epoch": [1, 2], "loss": [1.0, 0.5], "accuracy": [0.5, 0.7], "val_loss": [1.0, 0.6],
+                      "val_accuracy": [0.5, 0.6], "images": [100, 100]})
+    for history, label in ((h, "test"), (h.assign(validation="test set"), "test"),
+                           (h.assign(validation="10% of train (144 images), seed 0"),
+                            "validation: 10% of train (144 images), seed 0")):
+        fig = plot_history(history)
+        assert [ax.get_legend_handles_labels()[1] for ax in fig.axes] == [["train", label]] * 2
 
 
 def test_resume_gives_identical_weights(digits, tmp_path):

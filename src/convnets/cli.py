@@ -134,6 +134,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--label-smoothing", type=float, help="e.g. 0.1 (Szegedy et al. 2016, sec. 7)")
     p.add_argument("--augment", choices=["none", "flip", "crop", "crop_flip"])
     p.add_argument("--seed", type=int, help="seed for weights, data order and dropout (default 0)")
+    p.add_argument("--val-split", type=float, metavar="FRACTION",
+                   help="hold out this share of the training set (seeded, stratified) for the per-epoch curves and "
+                        "evaluate the test set once, at the end (default 0: the curves are the test set's)")
     p.add_argument("--xla", action="store_true", default=None, help="compile steps with XLA (jit_compile)")
     p.add_argument("--unfused-bn", dest="fused_bn", action="store_const", const=False, default=None,
                    help="train BatchNorm with the step-by-step ops instead of the one fused kernel (same results, slower)")
@@ -325,6 +328,7 @@ def cmd_train(args: argparse.Namespace) -> None:
         momentum=args.momentum, weight_decay=args.weight_decay, schedule=args.schedule, step_epochs=steps,
         warmup_epochs=args.warmup_epochs, label_smoothing=args.label_smoothing, augment=args.augment,
         seed=args.seed, jit_compile=args.xla, fused_batch_norm=args.fused_bn, precision=args.precision, strategy=args.strategy,
+        val_split=args.val_split,
     )
     config = recipe_for(args.model, args.dataset).updated(**flags)  # a bad flag fails before the data loads
     dataset = load_dataset(args.dataset, args.data_dir, allow_download=not args.no_download)

@@ -75,6 +75,36 @@ class Dataset:
         return replace(self, train=take(self.train, train), test=take(self.test, test),
                        notes=[*self.notes, f"subset: {train} train / {test} test images, seed {seed}"])
 
+    def hold_out(self, fraction: float, seed: int = 0) -> tuple["Dataset", Split]:
+        """Set a seeded random ``fraction`` of the training images aside for validation.
+
+        Returns (this data set with the rest as its training split, the held-out
+        split). Each class gives the same share (stratified), both keep the files'
+        order, and they never share an image; the same fraction and seed always give
+        the same split, so a resumed run validates on the same images.
+        """
+        if not 0.0 < fraction < 1.0:
+            raise DataError(f"a validation fraction must be between 0 and 1, got {fraction}")
+        rng = np.random.default_rng(seed)
+        labels = self.train.labels
+        held = np.concatenate([rng.permutation(np.flatnonzero(labels == c))[: round(fraction * np.sum(labels == c))]
+                               for c in np.unique(labels)]).astype(np.int64)
+        mask = np.zeros(len(labels), bool)
+        mask[held] = True
+        if mask.all() or not mask.any():
+            raise DataError(f"{self.name}: holding out {fraction:g} of {len(labels)} training images leaves "
+                            f"{'no training' if mask.all() else 'no validation'} images")
+
+        def take(idx: np.ndarray) -> Split:
+            s = self.train
+            return Split(s.labels[idx], None if s.images is None else s.images[idx],
+                         None if s.files is None else [s.files[i] for i in idx])
+
+        kept, held = np.flatnonzero(~mask), np.flatnonzero(mask)
+        rest = replace(self, train=take(kept), notes=[*self.notes, f"{len(held)} training images held out for "
+                                                                   f"validation ({fraction:g}, seed {seed})"])
+        return rest, take(held)
+
 
 def cache_root() -> Path:
     return Path(os.environ.get("CONVNETS_CACHE_DIR") or Path.home() / ".cache" / "convnets")

@@ -32,6 +32,10 @@ class TrainConfig:
     fused_batch_norm: bool = True  # BatchNorm trains with one FusedBatchNormV3 kernel; False: the step-by-step ops
     precision: str = "float32"  # float32 | mixed_float16 | mixed_bfloat16 (variables stay float32)
     strategy: str = "default"  # default (one device) | mirrored (all local GPUs) | multiworker (TF_CONFIG)
+    # 0: the per-epoch curves are the test set's, as in most papers' tables. > 0: that share of the
+    # training set (seeded by `seed`, stratified) is held out for the curves, and the test set is
+    # evaluated once, at the end, so no choice made while watching the curves has seen it.
+    val_split: float = 0.0
 
     def __post_init__(self) -> None:
         if self.epochs < 1:
@@ -42,6 +46,8 @@ class TrainConfig:
             raise ConfigError(f"learning rate must be > 0, got {self.lr}")
         if self.precision not in PRECISIONS:
             raise ConfigError(f"precision must be one of {', '.join(PRECISIONS)}, got {self.precision!r}")
+        if not 0.0 <= self.val_split < 1.0:
+            raise ConfigError(f"the validation split must be a fraction in [0, 1), got {self.val_split}")
         if self.strategy not in STRATEGIES:
             raise ConfigError(f"strategy must be one of {', '.join(STRATEGIES)}, got {self.strategy!r}")
 

@@ -14,6 +14,7 @@ import math
 import os
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Callable
 
@@ -227,8 +228,8 @@ def train(
     """Train ``model`` on ``dataset`` and write a run directory; return the final metrics.
 
     ``log`` gets one line per epoch (fixed-width columns) and the resume/interrupt
-    status lines; by default they go to stdout. ``progress`` draws a live bar on
-    stderr, only when stderr is a terminal. Warnings go to stderr.
+    status lines; by default they go to stdout. ``progress`` draws a live bar, on
+    stderr when it is a terminal, or in a notebook. Warnings go to stderr.
 
     With a ``tf.distribute`` strategy, build the model inside
     ``convnets.train.distribute.scope(strategy)``. Under MultiWorkerMirroredStrategy
@@ -250,6 +251,10 @@ def train(
                           "features, not class scores, so there is nothing to train a softmax on. Leave include_top out")
     if model.num_classes < dataset.num_classes:
         raise ConfigError(f"model has {model.num_classes} outputs but {dataset.name} has {dataset.num_classes} classes")
+    held = None  # with val_split: the training images held out for the per-epoch curves
+    if config.val_split > 0:
+        dataset, held = dataset.hold_out(config.val_split, config.seed)
+    validation = "test set" if held is None else f"{config.val_split * 100:g}% of train ({len(held):,} images), seed {config.seed}"
     run_config = {
         "model": model.config,
         "dataset": dataset.name,
@@ -300,6 +305,8 @@ def train(
     train_step = make_train_step(model, optimizer, config, input_shape, strategy, loss_scale, sums)
     logits_of = make_eval_step(model, input_shape, config.jit_compile)
     test_data = make_dataset(dataset, "test", spec, config.batch_size)
+    val_data = test_data if held is None else make_dataset(replace(dataset, test=held), "test", spec, config.batch_size)
+    val_name = "test" if held is None else "val"  # what the log calls the per-epoch evaluation
     writer = tf.summary.create_file_writer(os.fspath(out / "logs"))
     train_seconds = sum(h.get("train_seconds", 0.0) for h in history)
     images_seen = sum(h.get("images", 0) for h in history)
@@ -315,7 +322,8 @@ def train(
     saved_step = int(optimizer.iterations.numpy()) if resume else None  # of the newest checkpoint
     start, earlier_seconds = time.perf_counter(), 0.0
     pause_at = os.environ.get(PAUSE_AT)
-    live_bar = progress and sys.stderr.isatty()  # redirected, a bar is only carriage returns in the log
+    # Redirected to a file, a bar is only carriage returns in the log; a notebook draws it as a widget.
+    live_bar = progress and (sys.stderr.isatty() or "ipykernel" in sys.modules)
     try:
         for epoch in range(int(epoch_var.numpy()), config.epochs):
             skip = int(batches_var.numpy())  # > 0 only when resuming an interrupted epoch
@@ -352,7 +360,7 @@ def train(
             bar.close()
             train_seconds += seconds
             images_seen += meter.n
-            val, _, _ = evaluate_dataset(model, test_data, logits_of)
+            val, _, _ = evaluate_dataset(model, val_data, logits_of)
             lr_now = float(optimizer.learning_rate.numpy())
             # A run stopped after an epoch's last batch by an older version kept no sums: NaN, not 0.
             seen = meter.n > 0
@@ -360,7 +368,7 @@ def train(
                 "epoch": epoch + 1, "loss": meter.loss if seen else math.nan,
                 "accuracy": meter.accuracy if seen else math.nan, "top5": meter.top5_accuracy if seen else math.nan,
                 "val_loss": val.loss, "val_accuracy": val.accuracy, "val_top5": val.top5_accuracy,
-                "lr": lr_now, "train_seconds": seconds, "images": meter.n,
+                "lr": lr_now, "train_seconds": seconds, "images": meter.n, "validation": validation,
             }
             history.append(row)
             with writer.as_default(step=epoch + 1):
@@ -373,11 +381,13 @@ def train(
             saved_step = int(optimizer.iterations.numpy())
             write_atomic(out / "history.csv", pd.DataFrame(history).to_csv(index=False))
             (out / PARTIAL_EPOCH).unlink(missing_ok=True)
-            log(_epoch_line(epoch + 1, config.epochs, meter if seen else None, val, "test", meter.n / seconds, seconds))
+            log(_epoch_line(epoch + 1, config.epochs, meter if seen else None, val, val_name, meter.n / seconds, seconds))
         if pause_at == "end":
             _pause_for_test()
-        if val.n == 0:  # resumed a finished run: evaluate once for the metrics file
-            val, _, _ = evaluate_dataset(model, test_data, logits_of)
+        if held is not None or val.n == 0:  # the curves were not the test set, or a finished run was resumed
+            test, _, _ = evaluate_dataset(model, test_data, logits_of)  # once, at the end
+        else:
+            test = val
     except KeyboardInterrupt:
         if bar is not None:
             bar.close()
@@ -410,9 +420,11 @@ def train(
         "model": model.config["name"],
         "dataset": dataset.name,
         "epochs": config.epochs,
-        "test_accuracy": val.accuracy,
-        "test_top5": val.top5_accuracy,
-        "test_loss": val.loss,
+        "test_accuracy": test.accuracy,
+        "test_top5": test.top5_accuracy,
+        "test_loss": test.loss,
+        "validation": validation,  # what the per-epoch val_* columns of history.csv evaluated
+        **({"val_accuracy": history[-1]["val_accuracy"]} if held is not None and history else {}),
         "train_seconds": train_seconds,
         "images_per_second": images_seen / train_seconds if train_seconds else 0.0,
         "trainable_params": model.trainable_params,

@@ -23,13 +23,18 @@ from convnets.errors import ConvnetsError  # noqa: E402
 
 
 def plot_history(history: pd.DataFrame, title: str = "") -> Figure:
-    """Loss and accuracy per epoch, training beside validation."""
+    """Loss and accuracy per epoch, training beside the per-epoch evaluation: the test
+    set (labelled so), or with --val-split the held-out part of train ("validation")."""
+    from convnets.train.checkpoint import evaluated_on
+
+    on = evaluated_on(history)
+    label = "test" if on == "test set" else f"validation: {on}"
     fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(10, 4))
     ax_loss.plot(history["epoch"], history["loss"], "o-", label="train")
-    ax_loss.plot(history["epoch"], history["val_loss"], "o-", label="validation")
+    ax_loss.plot(history["epoch"], history["val_loss"], "o-", label=label)
     ax_loss.set(xlabel="epoch", ylabel="cross-entropy loss", title="loss")
     ax_acc.plot(history["epoch"], history["accuracy"], "o-", label="train")
-    ax_acc.plot(history["epoch"], history["val_accuracy"], "o-", label="validation")
+    ax_acc.plot(history["epoch"], history["val_accuracy"], "o-", label=label)
     ax_acc.set(xlabel="epoch", ylabel="top-1 accuracy", title="accuracy")
     for ax in (ax_loss, ax_acc):
         ax.grid(alpha=0.3)

@@ -214,7 +214,7 @@ def test_folder_mixed_images_and_corrupt_file(tmp_path, caplog):
         ds = load_dataset(f"folder:{tmp_path}")
     # one line for the folder, with the count and the first file, not a Python warning per file
     assert [r.getMessage() for r in caplog.records] == [
-        f"convnets: skipped 2 files that are not PNG, JPEG, GIF or BMP images in {tmp_path} (first: dogs/broken.png)"]
+        f"skipped 2 files that are not PNG, JPEG, GIF or BMP images in {tmp_path} (first: dogs/broken.png)"]
     assert ds.class_names == ["cats", "dogs"]
     assert ds.image_shape == (16, 16, 3)
     assert len(ds.train) + len(ds.test) == 5

@@ -199,3 +199,60 @@ def test_convert_keras_offline_warning_is_one_clean_line(monkeypatch, tmp_path):
     assert lines == ["warning: ImageNet weights for MobileNetV2 unavailable (download of "
                      "mobilenet_v2_weights_tf_dim_ordering_tf_kernels_0.35_96.h5 failed: [Errno -2] Name or service "
                      "not known); using random weights, so its predictions mean nothing"]
+
+
+# --- more of the same class: silently changed options, raw library errors -----------
+
+def test_num_classes_zero_is_an_error_not_the_default(capsys):
+    code, _, err = run_cli(capsys, "summary", "lenet5", "--num-classes", "0")
+    assert code == 2 and "num_classes must be >= 1, got 0" in err
+
+
+def test_convert_keras_options_keras_rejects_are_one_line(capsys, tmp_path):
+    code, _, err = run_cli(capsys, "convert-keras", "mobilenet_v2", "--weights", "none", "--size", "8",
+                           "--out", str(tmp_path / "run"))
+    assert code == 2 and err.count("\n") == 1
+    assert "keras.applications.MobileNetV2 rejects these options: Input size must be at least 32x32" in err
+
+
+def test_predict_files_and_images_check_what_they_are_given(trained_run, tmp_path, caplog):
+    from convnets.evaluate import predict_files, predict_images
+    from convnets.train.checkpoint import load_run
+
+    one = digit_png(tmp_path / "d.png")
+    assert len(predict_files(str(trained_run), str(one))) == 1  # one path, not its characters
+    with pytest.raises(ConfigError, match="no image files given"):
+        predict_files(str(trained_run), [])
+    model, spec, _ = load_run(trained_run)
+    with pytest.raises(ConfigError, match=r"takes a batch of pixels \(N, 8, 8, 1\).*one image\? add the batch axis"):
+        predict_images(model, spec, np.zeros((8, 8, 1), np.uint8))
+    with pytest.raises(ConfigError, match=r"got shape \(2, 28, 28, 1\)"):
+        predict_images(model, spec, np.zeros((2, 28, 28, 1), np.uint8))
+    with caplog.at_level("WARNING", logger="convnets"):
+        predict_images(model, spec, np.full((1, 8, 8, 1), 0.5, np.float32))
+    assert "look scaled to 0..1; it expects pixels 0..255" in caplog.text
+
+
+def test_cli_prints_library_warnings_as_our_own_lines(capsys, trained_run, tmp_path):
+    """However TensorFlow or others configure the root logger, a skipped-files warning is one 'convnets:' line."""
+    import logging
+
+    for c in "37":
+        for i in range(3):  # 3 a class: one of each in the test set
+            digit_png(tmp_path / "imgs" / c / f"{i}.png", index=int(c) + 10 * i)
+    (tmp_path / "imgs" / "3" / "notes.txt").write_text("not an image")
+    root = logging.getLogger()
+    handler = logging.StreamHandler()  # as logging.basicConfig would add
+    root.addHandler(handler)
+    try:
+        code, out, err = run_cli(capsys, "evaluate", str(trained_run), "--dataset", f"folder:{tmp_path / 'imgs'}")
+    finally:
+        root.removeHandler(handler)
+    assert code == 0, err
+    assert err == (f"convnets: skipped 1 file that is not a PNG, JPEG, GIF or BMP image in {tmp_path / 'imgs'} "
+                   "(first: 3/notes.txt)\n")
+    for c in "37":  # one image a class: none in the test set
+        for extra in list((tmp_path / "imgs" / c).glob("[12].png")):
+            extra.unlink()
+    code, _, err = run_cli(capsys, "evaluate", str(trained_run), "--dataset", f"folder:{tmp_path / 'imgs'}")
+    assert code == 2 and "has no test images" in err and "Traceback" not in err

@@ -7,7 +7,9 @@ exit with code 2; ``--debug`` shows the traceback instead.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import logging
 import os
 import shlex
 import signal
@@ -283,7 +285,8 @@ def _build_model(args: argparse.Namespace, num_classes: int | None = None, defau
 
     options = {**(defaults or {}), **parse_model_args(args.model_arg)}
     shape = options.pop("input_shape", None)
-    return create_model(args.model, num_classes=args.num_classes or num_classes, input_shape=args.input_shape or shape, **options)
+    given = args.num_classes if args.num_classes is not None else num_classes  # --num-classes 0 is an error, not "default"
+    return create_model(args.model, num_classes=given, input_shape=args.input_shape or shape, **options)
 
 
 def cmd_summary(args: argparse.Namespace) -> None:
@@ -466,6 +469,34 @@ COMMANDS = {"list": cmd_list, "summary": cmd_summary, "train": cmd_train, "evalu
             "gradcam": cmd_gradcam, "export": cmd_export, "convert-keras": cmd_convert_keras}
 
 
+class _StderrHandler(logging.StreamHandler):
+    """Writes to whatever sys.stderr is at the time (so a redirected or captured stderr gets it)."""
+
+    @property
+    def stream(self):  # type: ignore[override]
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value: Any) -> None:
+        pass
+
+
+@contextlib.contextmanager
+def _warnings_as_our_lines():
+    """While a command runs, the library's warnings (logger "convnets") print as
+    "convnets: ..." on stderr, whatever handlers TensorFlow or others put on the root logger."""
+    log = logging.getLogger("convnets")
+    handler = _StderrHandler()
+    handler.setFormatter(logging.Formatter("convnets: %(message)s"))
+    log.addHandler(handler)
+    propagate, log.propagate = log.propagate, False
+    try:
+        yield
+    finally:
+        log.removeHandler(handler)
+        log.propagate = propagate
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     args = build_parser().parse_args(argv)
@@ -473,7 +504,8 @@ def main(argv: list[str] | None = None) -> int:
     from convnets.errors import ConvnetsError
 
     try:
-        COMMANDS[args.command](args)
+        with _warnings_as_our_lines():
+            COMMANDS[args.command](args)
     except ConvnetsError as e:
         if args.debug:
             raise

@@ -4,6 +4,7 @@ matrix via scikit-learn) and prediction on image files."""
 from __future__ import annotations
 
 import dataclasses
+import logging
 import os
 from typing import Any
 
@@ -84,6 +85,9 @@ def evaluate_run(run_dir: str | os.PathLike[str], data_dir: str | None = None, b
     on its own test set or on ``dataset``'s (which must have the run's classes, or some of them)."""
     model, spec, config = load_run(run_dir)
     ds = run_dataset(run_dir, config, spec, dataset, data_dir)
+    if len(ds.test) == 0:
+        raise DataError(f"{ds.name} has no test images (a folder of class folders puts a fifth of each class "
+                        "in the test set, none of a class with one image; or give it train/ and test/)")
     meter, labels, probs = evaluate_dataset(model, make_dataset(ds, "test", spec, batch_size))
     pred = probs.argmax(axis=1)
     classes = sorted(set(range(len(ds.class_names))) if dataset is None else set(labels.tolist()))
@@ -136,7 +140,22 @@ def looks_inverted(images: np.ndarray, spec: PreprocessSpec) -> list[bool]:
 
 
 def predict_images(model: Model, spec: PreprocessSpec, images: np.ndarray) -> np.ndarray:
-    """Softmax probabilities for a batch of uint8 images at the native image shape."""
+    """Softmax probabilities for a batch of pixel images (0..255, uint8 or float) at the
+    run's native image shape, ``spec.image_shape`` (``load_images`` brings files to it).
+
+    Raises:
+      ConfigError: the batch is not (N, *spec.image_shape).
+    """
+    images = np.asarray(images)
+    shape = tuple(spec.image_shape)
+    if images.ndim != 4 or tuple(images.shape[1:]) != shape:
+        one = " (one image? add the batch axis with x[None])" if images.shape == shape else ""
+        raise ConfigError(f"predict_images takes a batch of pixels (N, {', '.join(map(str, shape))}) as the run's "
+                          f"training images were; got shape {images.shape}{one} "
+                          "(load_images(paths, spec) decodes and resizes image files to it)")
+    if images.dtype.kind == "f" and images.size and 0 < float(images.max()) <= 1.0:
+        logging.getLogger("convnets").warning(
+            "predict_images: these images look scaled to 0..1; it expects pixels 0..255 (as image files hold)")
     return tf.nn.softmax(tf.cast(model(preprocess(images, spec), training=False), tf.float32)).numpy()
 
 
@@ -146,6 +165,11 @@ def predict_files(run_dir: str, paths: list[str], top_k: int = 3) -> list[dict[s
     brightness is the opposite of the training images' (see ``looks_inverted``)."""
     if isinstance(top_k, bool) or not isinstance(top_k, (int, np.integer)) or top_k < 1:
         raise ConfigError(f"top_k must be a whole number >= 1, got {top_k!r}")
+    if isinstance(paths, (str, os.PathLike)):  # one file, not its characters
+        paths = [paths]
+    paths = [os.fspath(p) for p in paths]
+    if not paths:
+        raise ConfigError("no image files given")
     model, spec, config = load_run(run_dir)
     names = config["class_names"]
     images = load_images(paths, spec)

@@ -207,7 +207,10 @@ def convert_keras(name: str, out: str, weights: str = "auto", alpha: float = 1.0
             log(f"warning: ImageNet weights for {constructor} unavailable ({_reason(e)}); "
                 "using random weights, so its predictions mean nothing")
     if source == "random":
-        keras_model = getattr(keras.applications, constructor)(weights=None, **kwargs)
+        try:
+            keras_model = getattr(keras.applications, constructor)(weights=None, **kwargs)
+        except ValueError as e:  # Keras's own checks: "Input size must be at least 32x32", ...
+            raise ConfigError(f"keras.applications.{constructor} rejects these options: {_reason(e)}") from None
     model = from_keras(keras_model)
     spec = PreprocessSpec(image_shape=(size, size, 3), input_shape=(size, size, 3), **_MODES[mode])
     path = Path(out)

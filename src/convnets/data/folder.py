@@ -5,7 +5,7 @@ Files are decoded with ``tf.io`` (PNG, JPEG, GIF, BMP; grey, RGB, RGBA, 8- or
 16-bit), converted to one channel count and resized to one size, so folders of
 mixed images work. Files that are not images are skipped, and counted in one
 line on the ``convnets`` logger (a warning: shown on stderr unless logging is
-configured otherwise).
+configured otherwise; the command line prints it as "convnets: skipped ...").
 """
 
 from __future__ import annotations
@@ -95,15 +95,17 @@ def scan_folder(
     return pick(~is_test), pick(is_test), classes
 
 
-def report_skipped(skipped: list[str], root: str | os.PathLike[str], why: str = "that are not PNG, JPEG, GIF or BMP images",
+def report_skipped(skipped: list[str], root: str | os.PathLike[str], why: str | None = None,
                    of: int | None = None) -> None:
     """One warning line for all the files skipped under ``root``: how many, why, and the first."""
     if not skipped:
         return
     n = len(skipped)
+    if why is None:
+        why = "that are not PNG, JPEG, GIF or BMP images" if n != 1 else "that is not a PNG, JPEG, GIF or BMP image"
     first = os.path.relpath(skipped[0], root)
     count = f"{n} of {of}" if of is not None else f"{n}"
-    log.warning(f"convnets: skipped {count} file{'s' if n != 1 else ''} {why} in {root} (first: {first})")
+    log.warning(f"skipped {count} file{'s' if n != 1 else ''} {why} in {root} (first: {first})")
 
 
 def split_images(files: list[str], labels: np.ndarray) -> tuple[list[str], np.ndarray, list[str]]:
@@ -161,7 +163,7 @@ def decode_all(
     n = sum(len(y) for y in ys)
     if n < len(files):
         where = root if root is not None else os.path.commonpath(files)
-        log.warning(f"convnets: skipped {len(files) - n} of {len(files)} image files in {where} that could not be decoded")
+        log.warning(f"skipped {len(files) - n} of {len(files)} image files in {where} that could not be decoded")
     if n == 0:
         raise DataError(f"no image could be decoded from {len(files)} files, e.g. {files[0]}")
     return np.concatenate(xs), np.concatenate(ys)

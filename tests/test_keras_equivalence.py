@@ -61,11 +61,39 @@ def test_logits_match_keras(name):
 
 
 def test_mobilenet_alpha_and_headless():
-    ref = keras.applications.MobileNet(weights=None, alpha=0.5, input_shape=(128, 128, 3), include_top=False, pooling="avg")
+    ref = keras.applications.MobileNet(weights=None, alpha=0.5, input_shape=(128, 128, 3), include_top=False,
+                                       pooling="avg")
     randomise(ref, 2)
     ours = convnets.from_keras(ref)
+    assert (ours.include_top, ours.pooling) == (False, "avg")
     x = np.random.default_rng(3).normal(size=(1, 128, 128, 3)).astype(np.float32)
     assert np.abs(ours(x).numpy() - np.asarray(ref(x))).max() < 1e-4
+
+
+HEADLESS = {
+    "ResNet50": keras.applications.ResNet50,
+    "MobileNetV2": keras.applications.MobileNetV2,
+}
+
+
+@pytest.mark.parametrize("name,pooling", [("ResNet50", None), ("ResNet50", "avg"), ("MobileNetV2", None),
+                                          ("MobileNetV2", "avg"), ("MobileNetV2", "max")])
+def test_headless_models_keep_kerass_pooling(name, pooling):
+    """A Keras model built with include_top=False becomes ours with include_top=False and the same pooling:
+    the last feature map (None) or its global average or maximum, equal to Keras's (64x64: 2x2 maps)."""
+    ref = HEADLESS[name](weights=None, include_top=False, pooling=pooling, input_shape=(64, 64, 3))
+    randomise(ref, 4)
+    ours = convnets.from_keras(ref)
+    assert (ours.include_top, ours.pooling) == (False, pooling)
+    assert ours.total_params == ref.count_params()
+    x = np.random.default_rng(5).normal(size=(2, 64, 64, 3)).astype(np.float32)
+    expected = np.asarray(ref(x, training=False))
+    got = ours(x, training=False).numpy()
+    assert got.shape == expected.shape == (2, *ours.output_shape())
+    assert got.shape[-1] == ours.num_features
+    scale = np.abs(expected).max()
+    assert scale > 1e-2  # the comparison is not between zeros
+    assert np.abs(got - expected).max() < 1e-4 * max(1.0, scale)
 
 
 def test_unsupported_model_is_a_clear_error():

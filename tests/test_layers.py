@@ -90,6 +90,17 @@ def test_depthwise_matches_per_channel_conv():
     assert dw.macs((5, 5, 3)) == 3 * 3 * 3 * 9
 
 
+def test_depthwise_convbn_keeps_its_channels():
+    """A depthwise ConvBN has one filter per channel: out_channels other than in_channels is an error
+    naming the layer, not a BatchNorm of the wrong width that fails at the first call."""
+    from convnets.layers import ConvBN
+
+    ok = ConvBN(8, 8, 3, depthwise=True, name="dw")
+    assert ok.output_shape((6, 6, 8)) == (6, 6, 8) and ok.trainable_params == 3 * 3 * 8 + 2 * 8
+    with pytest.raises(ConfigError, match=r"block_3_depthwise: .*out_channels must equal in_channels \(8\), got 16"):
+        ConvBN(8, 16, 3, depthwise=True, name="block_3_depthwise")
+
+
 def test_dense_and_flatten():
     d = Dense(12, 5)
     x = np.random.default_rng(3).normal(size=(4, 12)).astype(np.float32)

@@ -3,7 +3,9 @@
 Anyone with Keras's ImageNet weights can run them through these low-level
 models; the tests use it to show that our networks compute exactly what Keras
 computes. Supported: VGG16/19, ResNet50/101/152, DenseNet121/169/201,
-MobileNet (any alpha) and MobileNetV2 (any alpha), with or without the top.
+MobileNet (any alpha) and MobileNetV2 (any alpha), with or without the top; a
+model built with ``include_top=False`` becomes ours with ``include_top=False``
+and the same ``pooling`` (None, "avg" or "max": its last layer says which).
 
 Weights are matched by layer name (ours are the papers' names, translated to
 Keras's by one small function per family) and every tensor's shape is checked,
@@ -101,19 +103,32 @@ def _copy(layer: Any, keras_layer: Any, what: str) -> None:
         raise ConfigError(f"{what}: Keras has a bias that our layer lacks")
 
 
+# The layer Keras Applications appends for ``pooling="avg"`` or ``"max"`` when ``include_top=False``.
+_KERAS_POOLING = {"GlobalAveragePooling2D": "avg", "GlobalMaxPooling2D": "max"}
+
+
+def _top_and_pooling(keras_model: Any) -> tuple[bool, str | None]:
+    """(include_top, pooling) a Keras Applications model was built with."""
+    if any(layer.name in ("predictions", "conv_preds") for layer in keras_model.layers):
+        return True, None
+    return False, _KERAS_POOLING.get(type(keras_model.layers[-1]).__name__)
+
+
 def from_keras(keras_model: Any) -> Model:
     """Build our equivalent of a ``keras.applications`` model and copy its weights in.
+
+    A model without its top maps to ours with ``include_top=False`` and the same ``pooling``: the
+    feature map (pooling None) or its global average or maximum ("avg", "max").
 
     Raises:
       ConfigError: an unsupported model, or any layer or tensor that does not match.
     """
     ours_name, options, translate = _identify(keras_model)
     input_shape = tuple(int(d) for d in keras_model.input_shape[1:])
-    out = keras_model.output_shape
-    include_top = any(l.name in ("predictions", "conv_preds") for l in keras_model.layers)
+    include_top, pooling = _top_and_pooling(keras_model)
     if not include_top:
-        options["include_top"] = False
-    num_classes = int(out[-1]) if include_top else 1000
+        options.update(include_top=False, pooling=pooling)  # create_model drops pooling=None
+    num_classes = int(keras_model.output_shape[-1]) if include_top else 1000
     model = create_model(ours_name, num_classes=num_classes, input_shape=input_shape, **options)
     keras_layers = {l.name: l for l in keras_model.layers if l.weights}
     used = set()
@@ -123,7 +138,8 @@ def from_keras(keras_model: Any) -> Model:
             continue
         k_name = translate(row["name"])
         if k_name not in keras_layers:
-            raise ConfigError(f"our layer {row['name']} (Keras name {k_name!r}) has no counterpart in {keras_model.name}")
+            raise ConfigError(f"our layer {row['name']} (Keras name {k_name!r}) has no counterpart in "
+                              f"{keras_model.name}")
         _copy(layer, keras_layers[k_name], row["name"])
         used.add(k_name)
     missing = sorted(set(keras_layers) - used)

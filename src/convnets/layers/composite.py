@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import tensorflow as tf
 
+from convnets.errors import ConfigError
 from convnets.layers import activations
 from convnets.layers.base import Block, Shape
 from convnets.layers.conv import Conv2D, DepthwiseConv2D
@@ -15,7 +16,8 @@ from convnets.layers.padding import Padding
 class ConvBN(Block):
     """``act(bn(conv(x)))``; ``act=None`` leaves the output linear (before a residual add).
 
-    With ``depthwise=True`` the convolution is a ``DepthwiseConv2D`` (MobileNet).
+    With ``depthwise=True`` the convolution is a ``DepthwiseConv2D`` (MobileNet): one filter per channel, so
+    ``out_channels`` must equal ``in_channels``.
     Children are named ``conv`` and ``bn`` unless ``conv_name``/``bn_name`` say otherwise.
     """
 
@@ -38,9 +40,14 @@ class ConvBN(Block):
     ):
         super().__init__(name=name)
         if depthwise:
-            self.conv = DepthwiseConv2D(in_channels, kernel_size, stride, padding, use_bias=use_bias, w_init=w_init, name=conv_name)
+            if out_channels != in_channels:
+                raise ConfigError(f"{self.name}: a depthwise ConvBN keeps its channels (one filter per channel), so "
+                                  f"out_channels must equal in_channels ({in_channels}), got {out_channels}")
+            self.conv = DepthwiseConv2D(in_channels, kernel_size, stride, padding, use_bias=use_bias, w_init=w_init,
+                                        name=conv_name)
         else:
-            self.conv = Conv2D(in_channels, out_channels, kernel_size, stride, padding, use_bias=use_bias, w_init=w_init, name=conv_name)
+            self.conv = Conv2D(in_channels, out_channels, kernel_size, stride, padding, use_bias=use_bias,
+                               w_init=w_init, name=conv_name)
         self.bn = BatchNorm(out_channels, momentum=bn_momentum, epsilon=bn_epsilon, name=bn_name)
         self.act = activations.get(act) if act else None
 

@@ -3,6 +3,15 @@
 ``padding`` is ``"valid"``, ``"same"`` (TensorFlow's rule: output = ceil(in /
 stride), extra pixel at the bottom/right), an int ``p`` (p on every side, as the
 papers and PyTorch write it), or ``((top, bottom), (left, right))``.
+
+Caffe's pooling (SqueezeNet's, and the BVLC AlexNet and GoogLeNet models') rounds
+up: out = ceil((in + 2p - k) / s) + 1, where TensorFlow and PyTorch round down. That
+is floor mode with s - 1 more pixels at the bottom/right, so for max pooling
+explicit pads ``((p, p + s - 1), (p, p + s - 1))`` reproduce it (with p > 0, Caffe
+also drops a last window that would start in the padding). ``"same"`` matches it
+only on some sizes: a 3x3/2 pool agrees on even maps (GoogLeNet's 112, 56, 28, 14 at
+224x224) and gives one more on odd ones (SqueezeNet 1.0 at 224x224: 55, 28, 14
+with "same" against Caffe's 54, 27, 13; ``((0, 1), (0, 1))`` gives Caffe's).
 """
 
 from __future__ import annotations

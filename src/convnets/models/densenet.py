@@ -6,7 +6,7 @@ and adds ``k`` (the growth rate) new ones (Sec. 3, Fig. 1). DenseNet-B layers
 are BN-ReLU-Conv(1x1, 4k)-BN-ReLU-Conv(3x3, k); DenseNet-C transitions are
 BN-ReLU-Conv(1x1, theta * m)-AvgPool(2x2) with compression theta = 0.5.
 
-Table 1 (ImageNet, k = 32), kept as data in ``IMAGENET_BLOCKS``:
+Table 1 (ImageNet, k = 32), kept as data in ``DENSENET121`` .. ``DENSENET264``:
 
     layers        output    121       169       201       264
     convolution   112x112   7x7 conv, stride 2 (2k = 64 filters)
@@ -32,40 +32,76 @@ classes (Table 2: 0.8M) and 287.9 M MACs.
 
 Deviations: none in the architecture.
 
-``densenet_mini`` is DenseNet-BC with L = 40 (6 bottleneck layers per block) and
-k = 8: the same block, bottleneck and compression at under half the depth and
-two thirds of the growth rate: 79,850 parameters and 32.3 M MACs at 32x32
-(DenseNet-BC-100: 769,162 and 287.9 M).
+``include_top=False`` returns the last dense block's map after its BN-ReLU
+(7x7x1024 for DenseNet-121 at 224x224), as Keras Applications does.
+
+``densenet_mini`` (``DENSENET_MINI``) is DenseNet-BC with L = 40 (6 bottleneck
+layers per block) and k = 8: the same block, bottleneck and compression at under
+half the depth and two thirds of the growth rate: 79,850 parameters and 32.3 M
+MACs at 32x32 (DenseNet-BC-100: 769,162 and 287.9 M).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
+from typing import Any
+
 import tensorflow as tf
 
-from convnets.layers import AvgPool2D, BatchNorm, Conv2D, ConvBN, Dense, GlobalAvgPool, MaxPool2D
-from convnets.layers.base import Block, Shape
+from convnets.errors import ConfigError
+from convnets.layers import AvgPool2D, BatchNorm, Conv2D, ConvBN, Dense, GlobalAvgPool, MaxPool2D, thread_shape
+from convnets.layers.base import Block, Layer, Shape
 from convnets.models.base import Model
 from convnets.models.registry import Family, Paper, Reference, register
 
-FAMILY = Family("densenet", "DenseNet", Paper("Huang, Liu, van der Maaten & Weinberger", "Densely Connected Convolutional Networks", 2016, "1608.06993"), full="densenet121", mini="densenet_mini")
+FAMILY = Family("densenet", "DenseNet", Paper("Huang, Liu, van der Maaten & Weinberger",
+                                              "Densely Connected Convolutional Networks", 2016, "1608.06993"),
+                full="densenet121", mini="densenet_mini")
 
-# Table 1: layers per dense block.
-IMAGENET_BLOCKS = {121: (6, 12, 24, 16), 169: (6, 12, 32, 32), 201: (6, 12, 48, 32), 264: (6, 12, 64, 48)}
 BOTTLENECK_WIDTH = 4  # "each 1x1 convolution produce 4k feature-maps" (Sec. 3)
 COMPRESSION = 0.5  # theta, DenseNet-C (Sec. 3)
+
+
+@dataclass(frozen=True)
+class DenseNetConfig:
+    """One column of Table 1, or a CIFAR DenseNet-BC of Sec. 4."""
+
+    blocks: tuple[int, ...]  # layers per dense block: Table 1's "x 6", "x 12", ...; (L - 4) / 6 each on CIFAR
+    growth_rate: int = 32  # k, "the growth rate of the network" (Sec. 3): 32 in Table 1, 12 for DenseNet-BC-100
+    # "imagenet": Table 1's 7x7/2 convolution with 2k filters (BN, ReLU) and 3x3/2 max pool; "cifar": one 3x3
+    # convolution with 2k filters, "on the input images" (Sec. 4, DenseNet-BC).
+    stem: str = "imagenet"
+    bottleneck_width: int = BOTTLENECK_WIDTH  # the 1x1 of DenseNet-B produces 4k maps (Sec. 3)
+    compression: float = COMPRESSION  # theta, DenseNet-C's transition compression (Sec. 3)
+
+
+def cifar_blocks(depth: int) -> tuple[int, int, int]:
+    """Sec. 4: three blocks of (L - 4) / 6 bottleneck layers (each has two convolutions)."""
+    n = (depth - 4) // 6
+    return (n, n, n)
+
+
+# Table 1, one column each; DenseNet-BC (L=100, k=12) of Table 2; the mini, DenseNet-BC with L=40, k=8.
+DENSENET121 = DenseNetConfig((6, 12, 24, 16))
+DENSENET169 = DenseNetConfig((6, 12, 32, 32))
+DENSENET201 = DenseNetConfig((6, 12, 48, 32))
+DENSENET264 = DenseNetConfig((6, 12, 64, 48))
+DENSENET_BC100 = DenseNetConfig(cifar_blocks(100), growth_rate=12, stem="cifar")
+DENSENET_MINI = DenseNetConfig(cifar_blocks(40), growth_rate=8, stem="cifar")
 
 
 class DenseLayer(Block):
     """BN-ReLU-Conv(1x1, 4k)-BN-ReLU-Conv(3x3, k); returns the input with k maps appended."""
 
-    def __init__(self, in_channels: int, growth: int, bottleneck: bool = True, bn_epsilon: float = 1e-5,
-                 name: str | None = None):
+    def __init__(self, in_channels: int, growth: int, bottleneck_width: int | None = BOTTLENECK_WIDTH,
+                 bn_epsilon: float = 1e-5, name: str | None = None):
         super().__init__(name=name)
         self.norm1 = BatchNorm(in_channels, epsilon=bn_epsilon, name="norm1")
-        width = BOTTLENECK_WIDTH * growth if bottleneck else None
+        width = bottleneck_width * growth if bottleneck_width else None  # None: no 1x1 (DenseNet without -B)
         self.conv1 = Conv2D(in_channels, width, 1, use_bias=False, w_init="he_normal", name="conv1") if width else None
         self.norm2 = BatchNorm(width, epsilon=bn_epsilon, name="norm2") if width else None
-        self.conv2 = Conv2D(width or in_channels, growth, 3, padding=1, use_bias=False, w_init="he_normal", name="conv2")
+        self.conv2 = Conv2D(width or in_channels, growth, 3, padding=1, use_bias=False, w_init="he_normal",
+                            name="conv2")
         self.out_channels = in_channels + growth
 
     def forward(self, x: tf.Tensor, training: bool = False) -> tf.Tensor:
@@ -98,86 +134,99 @@ class Transition(Block):
 
 
 class DenseNet(Model):
-    """Stem, dense blocks joined by transitions, BN-ReLU, global pooling, fc."""
+    """Stem, dense blocks joined by transitions, BN-ReLU; global average pooling and fc on top.
 
-    def __init__(self, blocks: tuple[int, ...], growth: int, num_classes: int, input_shape: Shape,
-                 imagenet_stem: bool = True, bn_epsilon: float = 1e-5, include_top: bool = True, name: str = "densenet"):
-        super().__init__(num_classes, input_shape, name=name)
-        stem_channels = 2 * growth  # Sec. 3: "2k" for DenseNet-BC and Table 1's 64
-        if imagenet_stem:
-            self.stem = [
+    Option: ``bn_epsilon`` (Keras Applications uses 1.001e-5).
+    """
+
+    def __init__(self, config: DenseNetConfig, *, num_classes: int = 1000, input_shape: Shape = (224, 224, 3),
+                 include_top: bool = True, pooling: str | None = None, bn_epsilon: float = 1e-5,
+                 name: str = "densenet"):
+        super().__init__(num_classes, input_shape, name=name, include_top=include_top, pooling=pooling)
+        k = config.growth_rate
+        stem_channels = 2 * k  # Sec. 3: "2k" for DenseNet-BC and Table 1's 64
+        if config.stem == "imagenet":
+            self.stem: list[Layer] = [
                 ConvBN(input_shape[2], stem_channels, 7, 2, padding=3, bn_epsilon=bn_epsilon, name="conv1"),  # 112x112
                 MaxPool2D(3, 2, padding=1, name="pool1"),  # 56x56
             ]
+        elif config.stem == "cifar":
+            self.stem = [Conv2D(input_shape[2], stem_channels, 3, padding=1, use_bias=False, w_init="he_normal",
+                                name="conv1")]
         else:
-            self.stem = [Conv2D(input_shape[2], stem_channels, 3, padding=1, use_bias=False, w_init="he_normal", name="conv1")]
+            raise ConfigError(f"DenseNet stem must be 'imagenet' or 'cifar', got {config.stem!r}")
         channels = stem_channels
         self.body: list[Block] = []
-        for b, n in enumerate(blocks):
+        for b, n in enumerate(config.blocks):
             for i in range(n):
-                layer = DenseLayer(channels, growth, bn_epsilon=bn_epsilon, name=f"conv{b + 2}_block{i + 1}")
+                layer = DenseLayer(channels, k, config.bottleneck_width, bn_epsilon=bn_epsilon,
+                                   name=f"conv{b + 2}_block{i + 1}")
                 self.body.append(layer)
                 channels = layer.out_channels
-            if b < len(blocks) - 1:
-                t = Transition(channels, bn_epsilon=bn_epsilon, name=f"pool{b + 2}")
+            if b < len(config.blocks) - 1:
+                t = Transition(channels, config.compression, bn_epsilon=bn_epsilon, name=f"pool{b + 2}")
                 self.body.append(t)
                 channels = t.out_channels
         self.norm = BatchNorm(channels, epsilon=bn_epsilon, name="bn")
+        self.num_features = channels  # 1024 for DenseNet-121
         self.pool = GlobalAvgPool(name="avg_pool")
-        self.features = channels
         self.fc = Dense(channels, num_classes, name="fc") if include_top else None
 
-    def forward(self, x: tf.Tensor, training: bool = False) -> tf.Tensor:
+    def forward_features(self, x: tf.Tensor, training: bool = False) -> tf.Tensor:
         for layer in self.stem:
             x = layer(x, training=training)
         for layer in self.body:
             x = layer(x, training=training)
-        x = self.pool(tf.nn.relu(self.norm(x, training=training)))
-        return self.fc(x) if self.fc is not None else x
+        return tf.nn.relu(self.norm(x, training=training))  # 7x7 at 224x224
 
-    def output_shape(self, input_shape: Shape) -> Shape:
-        return (self.num_classes,) if self.fc is not None else (self.features,)
+    def forward_head(self, x: tf.Tensor, training: bool = False) -> tf.Tensor:
+        return self.fc(self.pool(x))
+
+    def feature_shape(self, input_shape: Shape) -> Shape:
+        return thread_shape((*self.stem, *self.body), input_shape)
+
+
+KERAS = "Keras Applications"
 
 
 @register(FAMILY, params=(7_978_856, 8_062_504), macs=2_834_161_664,
-          references=[Reference("torchvision", 7_978_856), Reference("Keras Applications", 7_978_856, 8_062_504)])
+          references=[Reference("torchvision", 7_978_856), Reference(KERAS, 7_978_856, 8_062_504)])
 def densenet121(*, num_classes: int = 1000, input_shape: Shape = (224, 224, 3), growth_rate: int = 32,
-        bn_epsilon: float = 1e-5, include_top: bool = True) -> Model:
+                **options: Any) -> DenseNet:
     """DenseNet-121 (Table 1, k=32); 7,978,856 trainable, as Keras and torchvision."""
-    return DenseNet(IMAGENET_BLOCKS[121], growth_rate, num_classes, input_shape, True, bn_epsilon, include_top,
-                    name="densenet121")
+    return DenseNet(replace(DENSENET121, growth_rate=growth_rate), num_classes=num_classes, input_shape=input_shape,
+                    name="densenet121", **options)
 
 
 @register(FAMILY, params=(14_149_480, 14_307_880), macs=3_359_843_328,
-          references=[Reference("torchvision", 14_149_480), Reference("Keras Applications", 14_149_480, 14_307_880)])
+          references=[Reference("torchvision", 14_149_480), Reference(KERAS, 14_149_480, 14_307_880)])
 def densenet169(*, num_classes: int = 1000, input_shape: Shape = (224, 224, 3), growth_rate: int = 32,
-        bn_epsilon: float = 1e-5, include_top: bool = True) -> Model:
+                **options: Any) -> DenseNet:
     """DenseNet-169 (Table 1, k=32); 14,149,480 trainable, as Keras and torchvision."""
-    return DenseNet(IMAGENET_BLOCKS[169], growth_rate, num_classes, input_shape, True, bn_epsilon, include_top,
-                    name="densenet169")
+    return DenseNet(replace(DENSENET169, growth_rate=growth_rate), num_classes=num_classes, input_shape=input_shape,
+                    name="densenet169", **options)
 
 
 @register(FAMILY, params=(20_013_928, 20_242_984), macs=4_291_365_888,
-          references=[Reference("torchvision", 20_013_928), Reference("Keras Applications", 20_013_928, 20_242_984)])
+          references=[Reference("torchvision", 20_013_928), Reference(KERAS, 20_013_928, 20_242_984)])
 def densenet201(*, num_classes: int = 1000, input_shape: Shape = (224, 224, 3), growth_rate: int = 32,
-        bn_epsilon: float = 1e-5, include_top: bool = True) -> Model:
+                **options: Any) -> DenseNet:
     """DenseNet-201 (Table 1, k=32); 20,013,928 trainable, as Keras and torchvision."""
-    return DenseNet(IMAGENET_BLOCKS[201], growth_rate, num_classes, input_shape, True, bn_epsilon, include_top,
-                    name="densenet201")
+    return DenseNet(replace(DENSENET201, growth_rate=growth_rate), num_classes=num_classes, input_shape=input_shape,
+                    name="densenet201", **options)
 
 
-def _cifar_blocks(depth: int) -> tuple[int, int, int]:
-    n = (depth - 4) // 6  # each bottleneck layer has two convolutions
-    return (n, n, n)
-
-
-@register(FAMILY, params=(769_162, 793_150), macs=287_929_692, paper_params='0.8M (Table 2)')
-def densenet_bc100(*, num_classes: int = 10, input_shape: Shape = (32, 32, 3), growth_rate: int = 12) -> Model:
+@register(FAMILY, params=(769_162, 793_150), macs=287_929_692, paper_params="0.8M (Table 2)")
+def densenet_bc100(*, num_classes: int = 10, input_shape: Shape = (32, 32, 3), growth_rate: int = 12,
+                   **options: Any) -> DenseNet:
     """DenseNet-BC (L=100, k=12) for CIFAR (Sec. 4); 769,162 params (paper 0.8M)."""
-    return DenseNet(_cifar_blocks(100), growth_rate, num_classes, input_shape, imagenet_stem=False, name="densenet_bc100")
+    return DenseNet(replace(DENSENET_BC100, growth_rate=growth_rate), num_classes=num_classes,
+                    input_shape=input_shape, name="densenet_bc100", **options)
 
 
 @register(FAMILY, params=(79_850, 83_242), macs=32_310_128, mini=True)
-def densenet_mini(*, num_classes: int = 10, input_shape: Shape = (32, 32, 3), growth_rate: int = 8) -> Model:
+def densenet_mini(*, num_classes: int = 10, input_shape: Shape = (32, 32, 3), growth_rate: int = 8,
+                  **options: Any) -> DenseNet:
     """DenseNet mini: DenseNet-BC with L=40, k=8 (6 bottleneck layers per block); for 32x32."""
-    return DenseNet(_cifar_blocks(40), growth_rate, num_classes, input_shape, imagenet_stem=False, name="densenet_mini")
+    return DenseNet(replace(DENSENET_MINI, growth_rate=growth_rate), num_classes=num_classes,
+                    input_shape=input_shape, name="densenet_mini", **options)

@@ -2,7 +2,7 @@
 CVPR 2015 (https://arxiv.org/abs/1409.4842).
 
 Table 1, kept as data in ``INCEPTION_TABLE`` (#1x1, #3x3 reduce, #3x3, #5x5
-reduce, #5x5, pool proj) with the stem and pools around it:
+reduce, #5x5, pool proj) with the stem and pools around it (``GOOGLENET``):
 
     type            patch/stride  output      notes
     convolution     7x7/2         112x112x64
@@ -38,31 +38,43 @@ by row (the paper rounds each row to two digits).
 torchvision's 6,624,904 comes from BatchNorm and 3x3 kernels
 in the "5x5" branch (a known bug kept for its weights, pytorch/vision#906).
 
-Deviations: none in the architecture; Caffe's ceil-mode pooling is written as
-"same" padding, which gives Table 1's sizes.
+Deviations: none in the architecture. The 3x3/2 max pools are written as
+"same" padding; Caffe (the BVLC GoogLeNet model, whose sizes are Table 1's) rounds
+pooled sizes up (ceil mode). The two agree on even maps, which are all GoogLeNet
+pools at 224x224 (112, 56, 28, 14 -> 56, 28, 14, 7): "same" then pads one row and
+column at the bottom/right, exactly where ceil mode adds its last window. On an
+odd map (another input size) "same" gives one more row and column than Caffe; see
+``convnets/layers/padding.py`` for the explicit pads that match Caffe everywhere.
 
-``googlenet_mini`` keeps the nine modules, the auxiliary heads and their 0.3
-weight for 32x32 images: the stem is one 3x3 conv (stride 1, 64 filters) and a
-3x3/2 max pool, every module width is an eighth of Table 1's (at least 4), the modules run
-at 16x16, 8x8 and 4x4, and the auxiliary heads pool 5x5/3 from 8x8 to 2x2 with
-32 filters and FC-256. A plain 22-layer net of 4-channel branches barely moves in
-50 steps, so the mini adds BatchNorm after every convolution (``batch_norm=True``,
-as BN-Inception and torchvision's GoogLeNet do; the full model keeps the paper's
-biases and no BatchNorm). 7.8 M MACs.
+``include_top=False`` returns inception (5b)'s map (7x7x1024 at 224x224) and
+builds no classifier and no auxiliary heads, so it counts 5,973,552 parameters.
+
+``googlenet_mini`` (``GOOGLENET_MINI``) keeps the nine modules, the auxiliary heads
+and their 0.3 weight for 32x32 images: the stem is one 3x3 conv (stride 1, 64
+filters) and a 3x3/2 max pool, every module width is an eighth of Table 1's (at
+least 4), the modules run at 16x16, 8x8 and 4x4, and the auxiliary heads pool
+5x5/3 from 8x8 to 2x2 with 32 filters and FC-256. A plain 22-layer net of
+4-channel branches barely moves in 50 steps, so the mini adds BatchNorm after
+every convolution (``batch_norm=True``, as BN-Inception and torchvision's
+GoogLeNet do; the full model keeps the paper's biases and no BatchNorm). 7.8 M MACs.
 """
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from dataclasses import dataclass, replace
+from typing import Any, NamedTuple
 
 import tensorflow as tf
 
-from convnets.layers import AvgPool2D, BatchNorm, Conv2D, Dense, Dropout, Flatten, GlobalAvgPool, LocalResponseNorm, MaxPool2D
-from convnets.layers.base import Block, Shape
+from convnets.errors import ConfigError
+from convnets.layers import AvgPool2D, Conv2D, Dense, Dropout, Flatten, GlobalAvgPool, MaxPool2D
+from convnets.layers.base import Block, Layer, Shape, thread_shape
+from convnets.layers.norm import BatchNorm, LocalResponseNorm
 from convnets.models.base import Model
-from convnets.models.registry import Family, Paper, Reference, register
+from convnets.models.registry import Family, Paper, register
 
-FAMILY = Family("googlenet", "GoogLeNet", Paper("Szegedy et al.", "Going Deeper with Convolutions", 2014, "1409.4842"), full="googlenet", mini="googlenet_mini")
+FAMILY = Family("googlenet", "GoogLeNet", Paper("Szegedy et al.", "Going Deeper with Convolutions", 2014, "1409.4842"),
+                full="googlenet", mini="googlenet_mini")
 
 
 class InceptionSpec(NamedTuple):
@@ -79,12 +91,13 @@ class InceptionSpec(NamedTuple):
     def out_channels(self) -> int:
         return self.n1x1 + self.n3x3 + self.n5x5 + self.pool_proj
 
-    def scaled(self, f: float) -> "InceptionSpec":
-        return InceptionSpec(*(max(4, int(round(v * f))) for v in self))
+    def divided(self, divisor: int) -> InceptionSpec:
+        """Every width divided by ``divisor``, rounded, at least 4 (the mini's eighth)."""
+        return InceptionSpec(*(max(4, round(v / divisor)) for v in self))
 
 
 # Table 1. "pool" marks the 3x3/2 max pools between the groups.
-INCEPTION_TABLE: list[tuple[str, InceptionSpec] | str] = [
+INCEPTION_TABLE: tuple[tuple[str, InceptionSpec] | str, ...] = (
     ("3a", InceptionSpec(64, 96, 128, 16, 32, 32)),
     ("3b", InceptionSpec(128, 128, 192, 32, 96, 64)),
     "pool",
@@ -96,8 +109,30 @@ INCEPTION_TABLE: list[tuple[str, InceptionSpec] | str] = [
     "pool",
     ("5a", InceptionSpec(256, 160, 320, 32, 128, 128)),
     ("5b", InceptionSpec(384, 192, 384, 48, 128, 128)),
-]
+)
 AUX_AFTER = ("4a", "4d")  # Sec. 5: "put on top of the output of the Inception (4a) and (4d) modules"
+
+
+@dataclass(frozen=True)
+class GoogLeNetConfig:
+    """Table 1 and Sec. 5 as data; the mini's differences (stem, widths, BatchNorm) are fields too."""
+
+    # "imagenet": Table 1's rows up to inception (3a): conv 7x7/2, max pool 3x3/2, LRN, conv 1x1 ("#3x3 reduce")
+    # and 3x3, LRN, max pool 3x3/2; "small": one 3x3/1 conv and a 3x3/2 max pool (the mini, for 32x32).
+    stem: str = "imagenet"
+    stem_widths: tuple[int, ...] = (64, 64, 192)  # Table 1: conv1's 64, conv2's "#3x3 reduce" 64 and "#3x3" 192
+    modules: tuple[tuple[str, InceptionSpec] | str, ...] = INCEPTION_TABLE  # "inception (3a)" .. "(5b)", and pools
+    width_divisor: int = 1  # every module width divided by this, at least 4 (the mini: 8)
+    aux_after: tuple[str, ...] = AUX_AFTER  # the modules the auxiliary classifiers sit on (Sec. 5)
+    aux_conv: int = 128  # Sec. 5: "A 1x1 convolution with 128 filters for dimension reduction"
+    aux_fc: int = 1024  # Sec. 5: "A fully connected layer with 1024 units"
+    batch_norm: bool = False  # BatchNorm after every convolution: not in the paper (BN-Inception, torchvision do it)
+
+
+# Table 1, and the mini for 32x32 images (see the module docstring).
+GOOGLENET = GoogLeNetConfig()
+GOOGLENET_MINI = GoogLeNetConfig(stem="small", stem_widths=(64,), width_divisor=8, aux_conv=32, aux_fc=256,
+                                 batch_norm=True)
 
 
 class ConvUnit(Block):
@@ -174,64 +209,100 @@ class AuxClassifier(Block):
         return (self.classifier.out_features,)
 
 
+def _stem(config: GoogLeNetConfig, in_channels: int) -> list[Layer]:
+    bn = config.batch_norm
+    if config.stem == "small":
+        (width,) = config.stem_widths
+        return [ConvUnit(in_channels, width, 3, "conv1", batch_norm=bn),
+                MaxPool2D(3, 2, padding="same", name="pool1")]  # 16x16x64
+    if config.stem != "imagenet":
+        raise ConfigError(f"GoogLeNet stem must be 'imagenet' or 'small', got {config.stem!r}")
+    conv1, conv2_reduce, conv2 = config.stem_widths
+    return [
+        ConvUnit(in_channels, conv1, 7, "conv1", stride=2, batch_norm=bn),  # 112x112x64
+        MaxPool2D(3, 2, padding="same", name="pool1"),  # 56x56x64
+        LocalResponseNorm(name="norm1"),
+        ConvUnit(conv1, conv2_reduce, 1, "conv2_reduce", batch_norm=bn),
+        ConvUnit(conv2_reduce, conv2, 3, "conv2", batch_norm=bn),  # 56x56x192
+        LocalResponseNorm(name="norm2"),
+        MaxPool2D(3, 2, padding="same", name="pool2"),  # 28x28x192
+    ]
+
+
 class GoogLeNet(Model):
-    def __init__(self, num_classes: int = 1000, input_shape: Shape = (224, 224, 3), aux_logits: bool = True,
-                 width: float = 1.0, mini: bool = False, dropout: float = 0.4, batch_norm: bool = False,
+    """Table 1's network: the stem, nine Inception modules with max pools between the groups, average pool,
+    dropout and a linear classifier, and the auxiliary classifiers of Sec. 5 on (4a) and (4d).
+
+    In training the model returns ``(logits, [aux1, aux2])``, otherwise the logits. ``include_top=False`` builds
+    neither the classifier nor the auxiliary heads (they exist for the top's loss). Options: ``aux_logits`` (False
+    drops the auxiliary heads), ``dropout`` before the classifier (Table 1: 40%).
+    """
+
+    def __init__(self, config: GoogLeNetConfig, *, num_classes: int = 1000, input_shape: Shape = (224, 224, 3),
+                 include_top: bool = True, pooling: str | None = None, aux_logits: bool = True, dropout: float = 0.4,
                  name: str = "googlenet"):
-        super().__init__(num_classes, input_shape, name=name)
-        self.mini = mini
-        c = input_shape[2]
-        if mini:
-            self.stem = [ConvUnit(c, 64, 3, "conv1", batch_norm=batch_norm),
-                         MaxPool2D(3, 2, padding="same", name="pool1")]  # 16x16x64
-            channels = 64
-            aux_conv, aux_fc = 32, 256
-        else:
-            self.stem = [
-                ConvUnit(c, 64, 7, "conv1", stride=2, batch_norm=batch_norm),  # 112x112x64
-                MaxPool2D(3, 2, padding="same", name="pool1"),  # 56x56x64
-                LocalResponseNorm(name="norm1"),
-                ConvUnit(64, 64, 1, "conv2_reduce", batch_norm=batch_norm),
-                ConvUnit(64, 192, 3, "conv2", batch_norm=batch_norm),  # 56x56x192
-                LocalResponseNorm(name="norm2"),
-                MaxPool2D(3, 2, padding="same", name="pool2"),  # 28x28x192
-            ]
-            channels = 192
-            aux_conv, aux_fc = 128, 1024
-        shape = tuple(input_shape)
-        for layer in self.stem:
-            shape = layer.output_shape(shape)
-        self.body: list = []
+        super().__init__(num_classes, input_shape, name=name, include_top=include_top, pooling=pooling)
+        self.stem = _stem(config, input_shape[2])
+        channels = config.stem_widths[-1]
+        shape = thread_shape(self.stem, input_shape)
+        self.body: list[Layer] = []
         self.aux: list[AuxClassifier] = []
-        self._aux_after: list[int] = []
+        self._aux_after: list[int] = []  # index in ``body`` of the module each auxiliary head reads
         pool_i = 3
-        for row in INCEPTION_TABLE:
+        for row in config.modules:
             if row == "pool":
-                layer = MaxPool2D(3, 2, padding="same", name=f"pool{pool_i}")
+                layer: Layer = MaxPool2D(3, 2, padding="same", name=f"pool{pool_i}")
                 pool_i += 1
             else:
                 label, spec = row
-                layer = Inception(channels, spec.scaled(width), batch_norm, name=f"inception_{label}")
+                layer = Inception(channels, spec.divided(config.width_divisor), config.batch_norm,
+                                  name=f"inception_{label}")
                 channels = layer.out_channels
             self.body.append(layer)
             shape = layer.output_shape(shape)
-            if aux_logits and row != "pool" and row[0] in AUX_AFTER:
-                self.aux.append(AuxClassifier(shape, num_classes, aux_conv, aux_fc, name=f"aux{len(self.aux) + 1}"))
+            if include_top and aux_logits and row != "pool" and row[0] in config.aux_after:
+                self.aux.append(AuxClassifier(shape, num_classes, config.aux_conv, config.aux_fc,
+                                              name=f"aux{len(self.aux) + 1}"))
                 self._aux_after.append(len(self.body) - 1)
+        self.num_features = channels  # 1024 (Table 1's inception (5b)); 128 in the mini
         self.pool = GlobalAvgPool(name="avg_pool")  # Table 1's 7x7 average pool
         self.drop = Dropout(dropout, name="drop")
-        self.fc = Dense(channels, num_classes, name="fc")
+        self.fc = Dense(channels, num_classes, name="fc") if include_top else None
 
-    def forward(self, x: tf.Tensor, training: bool = False):
+    def _features(self, x: tf.Tensor, training: bool, aux: bool) -> tuple[tf.Tensor, list[tf.Tensor]]:
+        """The last feature map, and the auxiliary heads' logits if ``aux`` (each run right after its module)."""
+        aux_out = []
         for layer in self.stem:
             x = layer(x, training=training)
-        aux_out = []
         for i, layer in enumerate(self.body):
             x = layer(x, training=training)
-            if training and i in self._aux_after:
+            if aux and i in self._aux_after:
                 aux_out.append(self.aux[self._aux_after.index(i)](x, training=training))
-        logits = self.fc(self.drop(self.pool(x), training=training))
-        return (logits, aux_out) if training and aux_out else logits
+        return x, aux_out
+
+    def forward_features(self, x: tf.Tensor, training: bool = False) -> tf.Tensor:
+        return self._features(x, training, aux=False)[0]  # 7x7x1024
+
+    def forward_head(self, x: tf.Tensor, training: bool = False) -> tf.Tensor:
+        return self.fc(self.drop(self.pool(x), training=training))
+
+    def forward(self, x: tf.Tensor, training: bool = False) -> Any:
+        if not (training and self.aux):  # the auxiliary heads run only in training (and exist only with the top)
+            return super().forward(x, training=training)
+        x, aux_out = self._features(x, training, aux=True)
+        return self.forward_head(x, training=training), aux_out
+
+    def feature_shape(self, input_shape: Shape) -> Shape:
+        return thread_shape((*self.stem, *self.body), input_shape)
+
+    def training_only(self) -> list[tuple[Block, Shape]]:
+        """The auxiliary heads, each with the shape of the map it reads (for ``summarize``)."""
+        heads, shape = [], thread_shape(self.stem, self.input_shape)
+        for i, layer in enumerate(self.body):
+            shape = layer.output_shape(shape)
+            if i in self._aux_after:
+                heads.append((self.aux[self._aux_after.index(i)], shape))
+        return heads
 
     @property
     def main_params(self) -> int:
@@ -239,15 +310,19 @@ class GoogLeNet(Model):
         return self.trainable_params - sum(a.trainable_params for a in self.aux)
 
 
-@register(FAMILY, params=(13_378_280, 13_378_280), macs=1_582_671_872, paper_params="about 6.8M by Table 1's rows", note='count includes both auxiliary heads; 6,998,552 without', paper_macs=(1.5e9, 'Sec. 5'), macs_tolerance=0.06)
-def googlenet(*, num_classes: int = 1000, input_shape: Shape = (224, 224, 3), aux_logits: bool = True,
-              dropout: float = 0.4, batch_norm: bool = False) -> Model:
+@register(FAMILY, params=(13_378_280, 13_378_280), macs=1_582_671_872, paper_params="about 6.8M by Table 1's rows",
+          note="count includes both auxiliary heads; 6,998,552 without", paper_macs=(1.5e9, "Sec. 5"),
+          macs_tolerance=0.06)
+def googlenet(*, num_classes: int = 1000, input_shape: Shape = (224, 224, 3), batch_norm: bool = False,
+              **options: Any) -> GoogLeNet:
     """GoogLeNet / Inception v1 (Table 1) with auxiliary heads; 6,998,552 params without them."""
-    return GoogLeNet(num_classes, input_shape, aux_logits, 1.0, False, dropout, batch_norm)
+    return GoogLeNet(replace(GOOGLENET, batch_norm=batch_norm), num_classes=num_classes, input_shape=input_shape,
+                     **options)
 
 
 @register(FAMILY, params=(173_910, 175_790), macs=7_814_144, mini=True)
-def googlenet_mini(*, num_classes: int = 10, input_shape: Shape = (32, 32, 3), aux_logits: bool = True,
-                   dropout: float = 0.4, batch_norm: bool = True) -> Model:
+def googlenet_mini(*, num_classes: int = 10, input_shape: Shape = (32, 32, 3), batch_norm: bool = True,
+                   **options: Any) -> GoogLeNet:
     """GoogLeNet mini: 3x3 stem conv + pool, all nine modules at 1/8 width with BatchNorm, aux heads; for 32x32."""
-    return GoogLeNet(num_classes, input_shape, aux_logits, 0.125, True, dropout, batch_norm, name="googlenet_mini")
+    return GoogLeNet(replace(GOOGLENET_MINI, batch_norm=batch_norm), num_classes=num_classes,
+                     input_shape=input_shape, name="googlenet_mini", **options)

@@ -35,8 +35,11 @@ Deviations: v1 applies ``Dropout(1e-3)`` before the classifier as Keras does
 (inactive at inference). The 1x1-conv classifier of Keras is a Dense layer
 here (same parameters).
 
-The minis (32x32 input) keep every idea and change only strides and widths:
-``mobilenet_v1_mini`` starts with a stride-1 conv, has two rather than five
+``include_top=False`` returns the last feature map, as Keras Applications does:
+v1's last separable layer (7x7x1024 at 224x224), v2's 1x1 conv to 1280 (7x7x1280).
+
+The minis (32x32 input; ``MOBILENET_V1_MINI``, ``MOBILENET_V2_MINI``) keep every
+idea and change only strides and widths: ``mobilenet_v1_mini`` starts with a stride-1 conv, has two rather than five
 512-wide layers and no final stride (32 -> 16 -> 8 -> 4), at alpha 0.5;
 ``mobilenet_v2_mini`` uses stride 1 in the first conv (32 -> 16 -> 8 -> 4 -> 2
 through the strided rows), alpha 0.5 and a 640-wide last conv: 590,410
@@ -45,12 +48,13 @@ parameters, 7.4 M MACs.
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from dataclasses import dataclass
+from typing import Any, NamedTuple
 
 import tensorflow as tf
 
 from convnets.errors import ConfigError
-from convnets.layers import ConvBN, Dense, Dropout, GlobalAvgPool
+from convnets.layers import ConvBN, Dense, Dropout, GlobalAvgPool, thread_shape
 from convnets.layers.base import Block, Shape
 from convnets.models.base import Model
 from convnets.models.registry import Family, Paper, Reference, register
@@ -62,9 +66,23 @@ PAPER_V2 = Paper("Sandler, Howard, Zhu, Zhmoginov & Chen", "MobileNetV2: Inverte
 FAMILY = Family("mobilenet", "MobileNet v1 and v2", PAPER_V1, full="mobilenet_v1", mini="mobilenet_v1_mini")
 
 # v1 Table 1: (pointwise filters, depthwise stride) of the 13 separable layers.
-V1_TABLE = [(64, 1), (128, 2), (128, 1), (256, 2), (256, 1), (512, 2), (512, 1), (512, 1), (512, 1), (512, 1),
-            (512, 1), (1024, 2), (1024, 1)]
-V1_MINI_TABLE = [(64, 1), (128, 2), (128, 1), (256, 2), (256, 1), (512, 2), (512, 1), (512, 1), (1024, 1), (1024, 1)]
+V1_TABLE = ((64, 1), (128, 2), (128, 1), (256, 2), (256, 1), (512, 2), (512, 1), (512, 1), (512, 1), (512, 1),
+            (512, 1), (1024, 2), (1024, 1))
+V1_MINI_TABLE = ((64, 1), (128, 2), (128, 1), (256, 2), (256, 1), (512, 2), (512, 1), (512, 1), (1024, 1), (1024, 1))
+
+
+@dataclass(frozen=True)
+class MobileNetV1Config:
+    """v1's Table 1 as data."""
+
+    table: tuple[tuple[int, int], ...] = V1_TABLE  # the "Conv dw / s" + "Conv / s1" pairs: (pw filters, dw stride)
+    stem_width: int = 32  # the first row, "Conv / s2", 3 x 3 x 3 x 32
+    stem_stride: int = 2  # its stride: 2 in Table 1; 1 in the mini (32x32 inputs)
+
+
+# Table 1, and the mini for 32x32 images (see the module docstring).
+MOBILENET_V1 = MobileNetV1Config()
+MOBILENET_V1_MINI = MobileNetV1Config(V1_MINI_TABLE, stem_stride=1)
 
 
 class V2Row(NamedTuple):
@@ -76,8 +94,24 @@ class V2Row(NamedTuple):
     s: int
 
 
-V2_TABLE = [V2Row(1, 16, 1, 1), V2Row(6, 24, 2, 2), V2Row(6, 32, 3, 2), V2Row(6, 64, 4, 2),
-            V2Row(6, 96, 3, 1), V2Row(6, 160, 3, 2), V2Row(6, 320, 1, 1)]
+V2_TABLE = (V2Row(1, 16, 1, 1), V2Row(6, 24, 2, 2), V2Row(6, 32, 3, 2), V2Row(6, 64, 4, 2),
+            V2Row(6, 96, 3, 1), V2Row(6, 160, 3, 2), V2Row(6, 320, 1, 1))
+
+
+@dataclass(frozen=True)
+class MobileNetV2Config:
+    """v2's Table 2 as data."""
+
+    table: tuple[V2Row, ...] = V2_TABLE  # the "bottleneck" rows (t, c, n, s)
+    stem_width: int = 32  # the first row, "conv2d", 32 filters, stride 2
+    stem_stride: int = 2  # 1 in the mini (32x32 inputs)
+    # The "conv2d 1x1" row's 1280; None: 1280, widened by alpha above 1 (Sec. 3.4, as Keras); the mini's is 640.
+    last_width: int | None = None
+
+
+# Table 2, and the mini for 32x32 images (see the module docstring).
+MOBILENET_V2 = MobileNetV2Config()
+MOBILENET_V2_MINI = MobileNetV2Config(stem_stride=1, last_width=640)
 
 
 def make_divisible(v: float, divisor: int = 8) -> int:
@@ -97,8 +131,8 @@ class DepthwiseSeparable(Block):
 
     def __init__(self, in_channels: int, out_channels: int, stride: int, block_id: int, bn: dict):
         super().__init__(name=f"conv_dw_{block_id}")
-        self.dw = ConvBN(in_channels, in_channels, 3, stride, "same", act="relu6", depthwise=True, w_init="glorot_uniform",
-                         name="dw", **bn)
+        self.dw = ConvBN(in_channels, in_channels, 3, stride, "same", act="relu6", depthwise=True,
+                         w_init="glorot_uniform", name="dw", **bn)
         self.pw = ConvBN(in_channels, out_channels, 1, 1, "same", act="relu6", w_init="glorot_uniform", name="pw", **bn)
         self.out_channels = out_channels
 
@@ -110,35 +144,43 @@ class DepthwiseSeparable(Block):
 
 
 class MobileNetV1(Model):
-    def __init__(self, alpha: float = 1.0, num_classes: int = 1000, input_shape: Shape = (224, 224, 3),
-                 table=V1_TABLE, first_stride: int = 2, dropout: float = 1e-3, include_top: bool = True,
+    """v1 (Table 1): a 3x3 conv, then depthwise separable layers; average pool, dropout and fc on top.
+
+    Options: ``alpha``, the width multiplier (Sec. 3.3: every layer has ``int(alpha * channels)``), and ``dropout``
+    before the classifier (Keras's 1e-3).
+    """
+
+    def __init__(self, config: MobileNetV1Config, *, num_classes: int = 1000, input_shape: Shape = (224, 224, 3),
+                 include_top: bool = True, pooling: str | None = None, alpha: float = 1.0, dropout: float = 1e-3,
                  name: str = "mobilenet_v1"):
-        super().__init__(num_classes, input_shape, name=name)
+        super().__init__(num_classes, input_shape, name=name, include_top=include_top, pooling=pooling)
         if alpha <= 0:
             raise ConfigError(f"alpha must be > 0, got {alpha}")
         bn = _bn(1e-3)  # Keras Applications' BatchNorm epsilon
-        c = int(32 * alpha)
-        self.conv1 = ConvBN(input_shape[2], c, 3, first_stride, "same", act="relu6", w_init="glorot_uniform",
+        c = int(config.stem_width * alpha)
+        self.conv1 = ConvBN(input_shape[2], c, 3, config.stem_stride, "same", act="relu6", w_init="glorot_uniform",
                             name="conv1", **bn)
         self.blocks = []
-        for i, (filters, stride) in enumerate(table, start=1):
+        for i, (filters, stride) in enumerate(config.table, start=1):
             block = DepthwiseSeparable(c, int(filters * alpha), stride, i, bn)
             self.blocks.append(block)
             c = block.out_channels
+        self.num_features = c  # 1024 at alpha 1
         self.pool = GlobalAvgPool(name="avg_pool")
-        self.features = c
         self.drop = Dropout(dropout, name="dropout")
         self.fc = Dense(c, num_classes, name="fc") if include_top else None
 
-    def forward(self, x: tf.Tensor, training: bool = False) -> tf.Tensor:
+    def forward_features(self, x: tf.Tensor, training: bool = False) -> tf.Tensor:
         x = self.conv1(x, training=training)
         for block in self.blocks:
             x = block(x, training=training)
-        x = self.pool(x)
-        return self.fc(self.drop(x, training=training)) if self.fc is not None else x
+        return x  # 7x7 at 224x224
 
-    def output_shape(self, input_shape: Shape) -> Shape:
-        return (self.num_classes,) if self.fc is not None else (self.features,)
+    def forward_head(self, x: tf.Tensor, training: bool = False) -> tf.Tensor:
+        return self.fc(self.drop(self.pool(x), training=training))
+
+    def feature_shape(self, input_shape: Shape) -> Shape:
+        return thread_shape((self.conv1, *self.blocks), input_shape)
 
 
 class InvertedResidual(Block):
@@ -152,10 +194,11 @@ class InvertedResidual(Block):
             if expansion != 1
             else None
         )
-        self.depthwise = ConvBN(hidden, hidden, 3, stride, "same", act="relu6", depthwise=True, w_init="glorot_uniform",
-                                name="depthwise", **bn)
+        self.depthwise = ConvBN(hidden, hidden, 3, stride, "same", act="relu6", depthwise=True,
+                                w_init="glorot_uniform", name="depthwise", **bn)
         # Linear bottleneck (Sec. 3.2): no ReLU after the projection.
-        self.project = ConvBN(hidden, out_channels, 1, 1, "same", act=None, w_init="glorot_uniform", name="project", **bn)
+        self.project = ConvBN(hidden, out_channels, 1, 1, "same", act=None, w_init="glorot_uniform", name="project",
+                              **bn)
         self.residual = stride == 1 and in_channels == out_channels
         self.out_channels = out_channels
 
@@ -170,66 +213,80 @@ class InvertedResidual(Block):
 
 
 class MobileNetV2(Model):
-    def __init__(self, alpha: float = 1.0, num_classes: int = 1000, input_shape: Shape = (224, 224, 3),
-                 table=V2_TABLE, first_stride: int = 2, last_channels: int | None = None, include_top: bool = True,
+    """v2 (Table 2): a 3x3 conv, inverted residuals, a 1x1 conv to 1280; average pool and fc on top.
+
+    Option: ``alpha``, the width multiplier (channels ``alpha * c`` rounded to a multiple of 8).
+    """
+
+    def __init__(self, config: MobileNetV2Config, *, num_classes: int = 1000, input_shape: Shape = (224, 224, 3),
+                 include_top: bool = True, pooling: str | None = None, alpha: float = 1.0,
                  name: str = "mobilenet_v2"):
-        super().__init__(num_classes, input_shape, name=name)
+        super().__init__(num_classes, input_shape, name=name, include_top=include_top, pooling=pooling)
         if alpha <= 0:
             raise ConfigError(f"alpha must be > 0, got {alpha}")
         bn = _bn(1e-3)  # Keras Applications' BatchNorm epsilon for v2
-        c = make_divisible(32 * alpha)
-        self.conv1 = ConvBN(input_shape[2], c, 3, first_stride, "same", act="relu6", w_init="glorot_uniform",
+        c = make_divisible(config.stem_width * alpha)
+        self.conv1 = ConvBN(input_shape[2], c, 3, config.stem_stride, "same", act="relu6", w_init="glorot_uniform",
                             name="Conv1", **bn)
         self.blocks = []
         block_id = 0
-        for row in table:
+        for row in config.table:
             out = make_divisible(row.c * alpha)
             for i in range(row.n):
                 block = InvertedResidual(c, out, row.s if i == 0 else 1, row.t, block_id, bn)
                 self.blocks.append(block)
                 c, block_id = out, block_id + 1
-        if last_channels is None:
-            last_channels = make_divisible(1280 * alpha) if alpha > 1.0 else 1280  # Sec. 3.4 / Keras
-        self.conv_last = ConvBN(c, last_channels, 1, 1, "same", act="relu6", w_init="glorot_uniform", name="Conv_1", **bn)
+        last = config.last_width
+        if last is None:
+            last = make_divisible(1280 * alpha) if alpha > 1.0 else 1280  # Sec. 3.4 / Keras
+        self.conv_last = ConvBN(c, last, 1, 1, "same", act="relu6", w_init="glorot_uniform", name="Conv_1", **bn)
+        self.num_features = last
         self.pool = GlobalAvgPool(name="avg_pool")
-        self.features = last_channels
-        self.fc = Dense(last_channels, num_classes, name="fc") if include_top else None
+        self.fc = Dense(last, num_classes, name="fc") if include_top else None
 
-    def forward(self, x: tf.Tensor, training: bool = False) -> tf.Tensor:
+    def forward_features(self, x: tf.Tensor, training: bool = False) -> tf.Tensor:
         x = self.conv1(x, training=training)
         for block in self.blocks:
             x = block(x, training=training)
-        x = self.pool(self.conv_last(x, training=training))
-        return self.fc(x) if self.fc is not None else x
+        return self.conv_last(x, training=training)  # 7x7x1280 at 224x224
 
-    def output_shape(self, input_shape: Shape) -> Shape:
-        return (self.num_classes,) if self.fc is not None else (self.features,)
+    def forward_head(self, x: tf.Tensor, training: bool = False) -> tf.Tensor:
+        return self.fc(self.pool(x))
+
+    def feature_shape(self, input_shape: Shape) -> Shape:
+        return thread_shape((self.conv1, *self.blocks, self.conv_last), input_shape)
+
+
+KERAS = "Keras Applications"
 
 
 @register(FAMILY, params=(4_231_976, 4_253_864), macs=568_740_352, paper=PAPER_V1,
-          references=[Reference("Keras Applications", 4_231_976, 4_253_864)], paper_params='4.2M (Table 6)', paper_macs=(569e6, 'Table 8'))
-def mobilenet_v1(*, num_classes: int = 1000, input_shape: Shape = (224, 224, 3), alpha: float = 1.0,
-                 dropout: float = 1e-3, include_top: bool = True) -> Model:
+          references=[Reference(KERAS, 4_231_976, 4_253_864)], paper_params="4.2M (Table 6)",
+          paper_macs=(569e6, "Table 8"))
+def mobilenet_v1(*, num_classes: int = 1000, input_shape: Shape = (224, 224, 3), **options: Any) -> MobileNetV1:
     """MobileNet v1 (Table 1) with width multiplier alpha; 4,231,976 params at alpha 1.0 (Keras total 4,253,864)."""
-    return MobileNetV1(alpha, num_classes, input_shape, V1_TABLE, 2, dropout, include_top)
+    return MobileNetV1(MOBILENET_V1, num_classes=num_classes, input_shape=input_shape, **options)
 
 
 @register(FAMILY, params=(617_130, 625_002), macs=13_712_384, paper=PAPER_V1, mini=True)
 def mobilenet_v1_mini(*, num_classes: int = 10, input_shape: Shape = (32, 32, 3), alpha: float = 0.5,
-                      dropout: float = 1e-3) -> Model:
+                      **options: Any) -> MobileNetV1:
     """MobileNet v1 mini: stride-1 stem, 10 separable layers (32->16->8->4), alpha 0.5; for 32x32."""
-    return MobileNetV1(alpha, num_classes, input_shape, V1_MINI_TABLE, 1, dropout, name="mobilenet_v1_mini")
+    return MobileNetV1(MOBILENET_V1_MINI, num_classes=num_classes, input_shape=input_shape, alpha=alpha,
+                       name="mobilenet_v1_mini", **options)
 
 
 @register(FAMILY, params=(3_504_872, 3_538_984), macs=300_774_272, paper=PAPER_V2,
-          references=[Reference("Keras Applications", 3_504_872, 3_538_984), Reference("torchvision", 3_504_872)], paper_params='3.4M (Table 4)', paper_macs=(300e6, 'Table 4'))
-def mobilenet_v2(*, num_classes: int = 1000, input_shape: Shape = (224, 224, 3), alpha: float = 1.0,
-                 include_top: bool = True) -> Model:
+          references=[Reference(KERAS, 3_504_872, 3_538_984), Reference("torchvision", 3_504_872)],
+          paper_params="3.4M (Table 4)", paper_macs=(300e6, "Table 4"))
+def mobilenet_v2(*, num_classes: int = 1000, input_shape: Shape = (224, 224, 3), **options: Any) -> MobileNetV2:
     """MobileNet v2 (Table 2) with width multiplier alpha; 3,504,872 params at alpha 1.0 (Keras total 3,538,984)."""
-    return MobileNetV2(alpha, num_classes, input_shape, V2_TABLE, 2, None, include_top)
+    return MobileNetV2(MOBILENET_V2, num_classes=num_classes, input_shape=input_shape, **options)
 
 
 @register(FAMILY, params=(590_410, 607_674), macs=7_421_440, paper=PAPER_V2, mini=True)
-def mobilenet_v2_mini(*, num_classes: int = 10, input_shape: Shape = (32, 32, 3), alpha: float = 0.5) -> Model:
+def mobilenet_v2_mini(*, num_classes: int = 10, input_shape: Shape = (32, 32, 3), alpha: float = 0.5,
+                      **options: Any) -> MobileNetV2:
     """MobileNet v2 mini: stride-1 stem, Table 2's rows at alpha 0.5, last conv 640; for 32x32."""
-    return MobileNetV2(alpha, num_classes, input_shape, V2_TABLE, 1, 640, name="mobilenet_v2_mini")
+    return MobileNetV2(MOBILENET_V2_MINI, num_classes=num_classes, input_shape=input_shape, alpha=alpha,
+                       name="mobilenet_v2_mini", **options)

@@ -203,6 +203,10 @@ def test_other_api_mistakes_are_our_errors(tmp_path):
         convnets.summarize("lenet5")
     with pytest.raises(ConfigError, match="model name must be a string"):
         convnets.create_model(None)
+    with pytest.raises(ConfigError, match="growth_rate must be >= 1"):
+        convnets.create_model("densenet_mini", growth_rate=0)
+    with pytest.raises(ConfigError, match="from_keras expects a keras.applications model"):
+        convnets.from_keras("vgg16")
     (tmp_path / "file").write_text("x")
     with pytest.raises(convnets.ConvnetsError, match="is a file, not a run directory"):
         convnets.load_run(tmp_path / "file")

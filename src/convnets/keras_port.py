@@ -123,6 +123,9 @@ def from_keras(keras_model: Any) -> Model:
     Raises:
       ConfigError: an unsupported model, or any layer or tensor that does not match.
     """
+    if not all(hasattr(keras_model, a) for a in ("name", "layers", "input_shape")):
+        raise ConfigError(f"from_keras expects a keras.applications model (e.g. keras.applications.VGG16()), "
+                          f"got {type(keras_model).__name__}")
     ours_name, options, translate = _identify(keras_model)
     input_shape = tuple(int(d) for d in keras_model.input_shape[1:])
     include_top, pooling = _top_and_pooling(keras_model)

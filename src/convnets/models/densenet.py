@@ -144,6 +144,8 @@ class DenseNet(Model):
                  name: str = "densenet"):
         super().__init__(num_classes, input_shape, name=name, include_top=include_top, pooling=pooling)
         k = config.growth_rate
+        if k < 1:
+            raise ConfigError(f"growth_rate must be >= 1, got {k}")
         stem_channels = 2 * k  # Sec. 3: "2k" for DenseNet-BC and Table 1's 64
         if config.stem == "imagenet":
             self.stem: list[Layer] = [

@@ -354,10 +354,7 @@ def create_model(name: str, num_classes: int | None = None, input_shape: Any = N
 
     try:
         model = info.builder(num_classes=num_classes, input_shape=shape, **options)
-        try:
-            model.output_shape(shape)  # thread the shape through every layer: too small fails here, not in a kernel
-        except NotImplementedError:  # TRANSITIONAL: a family not yet on the Model surface
-            pass
+        model.output_shape(shape)  # thread the shape through every layer: too small fails here, not in a kernel
     except InputTooSmall as e:
         from convnets.layers.base import layer_path
 

@@ -256,3 +256,16 @@ def test_cli_prints_library_warnings_as_our_own_lines(capsys, trained_run, tmp_p
             extra.unlink()
     code, _, err = run_cli(capsys, "evaluate", str(trained_run), "--dataset", f"folder:{tmp_path / 'imgs'}")
     assert code == 2 and "has no test images" in err and "Traceback" not in err
+
+
+def test_out_paths_that_cannot_be_what_was_asked_are_refused(capsys, trained_run, tmp_path):
+    """filters --out FOLDER used to 'write FOLDER' (matplotlib quietly wrote FOLDER.png); a
+    SavedModel over a file was a TensorFlow FailedPreconditionError traceback."""
+    code, out, err = run_cli(capsys, "filters", str(trained_run), "--out", str(tmp_path))
+    assert code == 2 and f"{tmp_path} is a folder; give --out a file name" in err and out == ""
+    code, _, err = run_cli(capsys, "filters", str(trained_run), "--out", str(tmp_path / "kernels"))
+    assert code == 2 and "give a file name ending in .png" in err and not (tmp_path / "kernels.png").exists()
+    code, out, _ = run_cli(capsys, "filters", str(trained_run), "--out", str(tmp_path / "k.png"))
+    assert code == 0 and (tmp_path / "k.png").is_file()
+    code, _, err = run_cli(capsys, "export", str(trained_run), "--out", str(tmp_path / "k.png"))
+    assert code == 2 and "is a file; a SavedModel is a folder" in err and "Traceback" not in err

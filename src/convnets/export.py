@@ -56,9 +56,12 @@ class Serving(tf.Module):
 
 def export_savedmodel(run_dir: str | os.PathLike[str], out: str | os.PathLike[str]) -> Path:
     """Write the run's model as a SavedModel at ``out`` and return the path."""
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise ConvnetsError(f"{out} is a file; a SavedModel is a folder (give --out a folder name, "
+                            "or --format tflite for one file)")
     model, spec, _ = load_run(run_dir)
     module = Serving(model, spec)
-    out = Path(out)
     tf.saved_model.save(module, os.fspath(out), signatures={"serving_default": module.serve})
     return out
 

@@ -108,7 +108,14 @@ def plot_run(run_dir: str | os.PathLike[str], data_dir: str | None = None) -> li
 
 
 def save(fig: Figure, path: Path) -> Path:
-    """Write ``fig`` as a PNG (creating the folder) and close it."""
+    """Write ``fig`` as a PNG (creating the folder) and close it; return the path written."""
+    path = Path(path)
+    if path.is_dir():
+        plt.close(fig)
+        raise ConvnetsError(f"{path} is a folder; give --out a file name, e.g. {path / 'picture.png'}")
+    if path.suffix.lower() != ".png":  # matplotlib would add .png (and say nothing) or pick another format
+        plt.close(fig)
+        raise ConvnetsError(f"{path}: the picture is written as PNG; give a file name ending in .png")
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=100)
     plt.close(fig)

@@ -292,6 +292,9 @@ def load_folder_dataset(path: str, data_dir: str | None = None) -> Dataset:
     folder.report_skipped(sorted(ignored + tr_bad + te_bad), root)  # one line for the whole folder
     if not tr_files:
         raise DataError(f"{root}: no readable training images")
+    if not te_files:  # training evaluates on it every epoch, evaluate and export on it too
+        raise DataError(f"{root}: no test images: with only class folders, a fifth of each class's images (none "
+                        "of a class with one) are the test set; add images, or give it train/ and test/ folders")
     shape = folder.probe_shape(tr_files)
     n_bytes = (len(tr_files) + len(te_files)) * int(np.prod(shape))
     if n_bytes <= MEMORY_BUDGET_BYTES:

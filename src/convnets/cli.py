@@ -212,9 +212,6 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def cmd_list(args: argparse.Namespace) -> None:
-    from convnets import create_model, list_models, model_info
-    from convnets.layers import init
 def _synopsis_token(action: argparse.Action) -> str:
     """One argument as the synopsis shows it: MODEL, IMAGE..., [--json], [--format a|b], --out PATH."""
     if not action.option_strings:
@@ -253,11 +250,9 @@ def synopsis(width: int = 100) -> str:
     return "\n".join(lines)
 
 
-def _human(n: int) -> str:
-    """1_814_073_344 -> '1.81 G', 40_551_040 -> '40.6 M', 328_096 -> '0.33 M'."""
-    return f"{n / 1e9:.2f} G" if n >= 1e9 else f"{n / 1e6:.1f} M" if n >= 1e6 else f"{n / 1e6:.2f} M"
-
-
+def cmd_list(args: argparse.Namespace) -> None:
+    from convnets import create_model, list_models, model_info
+    from convnets.layers import init
 
     rows = []
     for name in list_models(args.pattern):

@@ -24,6 +24,11 @@ def natural_key(name: str) -> list[Any]:
     return [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", name)]
 
 
+def human(n: float) -> str:
+    """3_857_973_248 -> '3.86 G', 40_551_040 -> '40.55 M', 328_096 -> '0.33 M' (MACs, parameters)."""
+    return f"{n / 1e9:.2f} G" if n >= 1e9 else f"{n / 1e6:.2f} M"
+
+
 def build() -> list[dict[str, Any]]:
     """One row per registered model, from the registry (imports the models)."""
     from convnets.models.registry import list_models, model_info

@@ -251,27 +251,36 @@ def synopsis(width: int = 100) -> str:
 
 
 def cmd_list(args: argparse.Namespace) -> None:
-    from convnets import create_model, list_models, model_info
-    from convnets.layers import init
+    from convnets.catalog import entries, human
 
-    rows = []
-    for name in list_models(args.pattern):
-        info = model_info(name)
-        with init.zeros_only():  # only the counts are wanted
-            model = create_model(name)
-        rows.append({
-            "name": name, "family": info.family, "input_shape": list(info.input_shape),
-            "num_classes": info.num_classes, "trainable_params": model.trainable_params,
-            "total_params": model.total_params, "description": info.description,
-        })
+    rows = entries(args.pattern)  # registered facts; no model is built, TensorFlow is not imported
     if args.json:
-        print(json.dumps(rows, indent=2))
+        keys = ("name", "family", "year", "paper", "mini_of", "mini", "trainable_params", "total_params", "macs",
+                "input_shape", "num_classes", "description")
+        print(json.dumps([{k: r[k] for k in keys} for r in rows], indent=2))
         return
-    w = max([len(r["name"]) for r in rows] + [5])
-    print(f"{'model':<{w}}  {'input':<11}  {'params':>12}  description")
-    for r in rows:
-        shape = "x".join(map(str, r["input_shape"]))
-        print(f"{r['name']:<{w}}  {shape:<11}  {r['trainable_params']:>12,}  {r['description']}")
+    if not rows:
+        print(f"no model matches {args.pattern!r}")
+        return
+    head = ("model", "year", "input", "classes", "trainable", "MACs", "kind")
+    body = [(r["name"], str(r["year"]), "x".join(map(str, r["input_shape"])), str(r["num_classes"]),
+             f"{r['trainable_params']:,}", human(r["macs"]),
+             f"mini of {r['mini_of']}" if r["mini_of"] else "mini" if r["mini"] else "paper")
+            for r in rows]
+    widths = [max(len(row[i]) for row in (head, *body)) for i in range(len(head))]
+    right = {"year", "classes", "trainable", "MACs"}
+
+    def line(row: tuple[str, ...]) -> str:
+        return "  ".join(f"{c:>{w}}" if h in right else f"{c:<{w}}" for c, w, h in zip(row, widths, head)).rstrip()
+
+    family = None
+    print(line(head))
+    for r, row in zip(rows, body):
+        if r["family"] != family:
+            family = r["family"]
+            print(f"-- {r['family_title']} ({r['year']}): {r['paper_title']}"[:100])
+        print(line(row))
+    print(f"{len(rows)} models; 'convnets summary MODEL' for the layer table, 'convnets list --json' for everything")
 
 
 def _build_model(args: argparse.Namespace, num_classes: int | None = None, defaults: dict[str, Any] | None = None):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from convnets.catalog import human
 from convnets.layers.base import record_layers
 from convnets.models.base import Model
 
@@ -41,11 +42,6 @@ def summarize(model: Model, input_shape: tuple[int, ...] | None = None) -> dict[
         "layers": [{k: r[k] for k in keys} for r in rows]
         + [{**{k: r[k] for k in keys}, "training_only": True} for r in extra],
     }
-
-
-def human(n: float) -> str:
-    """3_857_973_248 -> '3.86 G', 40_551_040 -> '40.55 M', 328_096 -> '0.33 M'."""
-    return f"{n / 1e9:.2f} G" if n >= 1e9 else f"{n / 1e6:.2f} M"
 
 
 def format_table(summary: dict[str, Any]) -> str:

@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 import matplotlib.pyplot as plt
 import convnets                            # before TensorFlow: convnets starts it without its CUDA-probe messages
+import convnets.layers                     # the building blocks; convnets.layers.init holds the seeds
 from convnets.data import load_dataset
 import tensorflow as tf
 

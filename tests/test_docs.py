@@ -175,7 +175,8 @@ def test_readme_synopsis_is_generated_from_the_parser():
     script = load_script("readme_synopsis")
     assert script.current() == script.block(), "stale README synopsis: run python scripts/readme_synopsis.py"
     text = script.block()
-    for needle in ("convnets train MODEL", "--input-shape H,W,C", "--num-classes N", "convnets predict RUN_DIR IMAGE...",
-                   "[--json]", "evaluate RUN_DIR [--dataset NAME] [--data-dir DIR]", "[--no-check]", "[--out PNG]"):
+    for needle in ("convnets train MODEL", "--input-shape H,W,C", "--num-classes N",
+                   "convnets predict RUN_DIR IMAGE...", "[--json]", "evaluate RUN_DIR [--dataset NAME] [--data-dir DIR]",
+                   "[--no-check]", "[--out PNG]"):
         assert needle in text, needle
     assert max(len(line) for line in text.splitlines()) <= 100

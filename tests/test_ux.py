@@ -157,7 +157,8 @@ def test_evaluate_on_another_dataset_with_some_of_the_runs_classes(capsys, conve
 def test_plot_and_export_a_converted_run(capsys, converted_run, tmp_path):
     code, _, err = run_cli(capsys, "plot", str(converted_run))
     assert code == 2 and "was converted from keras.applications.Test: it has no training history" in err
-    code, out, err = run_cli(capsys, "export", str(converted_run), "--format", "tflite", "--out", str(tmp_path / "m.tflite"))
+    code, out, err = run_cli(capsys, "export", str(converted_run), "--format", "tflite",
+                             "--out", str(tmp_path / "m.tflite"))
     assert code == 0 and "unknown data set" not in err
     assert "converted run with no test set of its own; not compared" in err
     code, _, err = run_cli(capsys, "export", str(converted_run), "--format", "tflite", "--quantize", "int8",

@@ -396,7 +396,8 @@ def cmd_predict(args: argparse.Namespace) -> None:
     results = predict_files(args.run_dir, args.images, args.top_k or 3)
     shown = len(results[0]["top"])
     if args.top_k and args.top_k > shown:
-        print(f"note: --top-k {args.top_k} is more than the run's {shown} classes; showing all {shown}", file=sys.stderr)
+        print(f"note: --top-k {args.top_k} is more than the run's {shown} classes; showing all {shown}",
+              file=sys.stderr)
     for r in results:
         if r["looks_inverted"]:
             expect = ("MNIST-style runs expect a light digit on a dark background" if r["brightness"] > 0.5

@@ -178,6 +178,8 @@ def predict_files(run_dir: str, paths: list[str], top_k: int = 3) -> list[dict[s
     brightness = images.reshape(len(images), -1).mean(axis=1) / 255.0
     for p, row, inverted, light in zip(paths, probs, looks_inverted(images, spec), brightness):
         top = np.argsort(-row)[:top_k]
-        results.append({"image": p, "top": [{"class": names[i] if i < len(names) else str(i), "index": int(i), "probability": float(row[i])} for i in top],
+        results.append({"image": p,
+                        "top": [{"class": names[i] if i < len(names) else str(i), "index": int(i),
+                                 "probability": float(row[i])} for i in top],
                         "brightness": float(light), "looks_inverted": inverted})
     return results

@@ -140,7 +140,8 @@ class TFLiteClassifier:
         if not Path(path).is_file():
             raise ConvnetsError(f"TFLite model {path} does not exist")
         try:
-            with warnings.catch_warnings(), quiet_tflite():  # "use ai_edge_litert": the same interpreter, one more dependency
+            # warnings: "use ai_edge_litert", the same interpreter as one more dependency
+            with warnings.catch_warnings(), quiet_tflite():
                 warnings.simplefilter("ignore")
                 self.interpreter = tf.lite.Interpreter(model_path=os.fspath(path))
         except ValueError as e:

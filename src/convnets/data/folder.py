@@ -115,7 +115,8 @@ def split_images(files: list[str], labels: np.ndarray) -> tuple[list[str], np.nd
     return [f for f, k in zip(files, keep) if k], labels[np.asarray(keep, bool)], bad
 
 
-def filter_images(files: list[str], labels: np.ndarray, root: str | os.PathLike[str] | None = None) -> tuple[list[str], np.ndarray]:
+def filter_images(files: list[str], labels: np.ndarray,
+                  root: str | os.PathLike[str] | None = None) -> tuple[list[str], np.ndarray]:
     """Drop files whose first bytes are not a known image format, reported in one line."""
     kept, labels, bad = split_images(files, labels)
     report_skipped(bad, root if root is not None else (os.path.commonpath(files) if files else "."))

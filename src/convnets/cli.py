@@ -256,7 +256,7 @@ def cmd_list(args: argparse.Namespace) -> None:
     rows = entries(args.pattern)  # registered facts; no model is built, TensorFlow is not imported
     if args.json:
         keys = ("name", "family", "year", "paper", "mini_of", "mini", "trainable_params", "total_params", "macs",
-                "input_shape", "num_classes", "description")
+                "input_shape", "num_classes", "options", "description")
         print(json.dumps([{k: r[k] for k in keys} for r in rows], indent=2))
         return
     if not rows:

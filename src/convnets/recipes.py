@@ -85,6 +85,10 @@ RECIPES: tuple[Recipe, ...] = (
                                         batch_size=64)),
     # Fashion-MNIST is 1.2x the images of CIFAR per epoch and easier: 8 epochs, the paper's weight decay.
     Recipe("resnet20", "fashion_mnist", train=dict(epochs=8, weight_decay=1e-4, augment="flip")),
+    # Pre-activation ResNet-20: ResNet-20's two recipes, so the two units are compared on equal terms.
+    Recipe("preact_resnet20", train=dict(epochs=68, batch_size=128, optimizer="sgd", lr=0.1, momentum=0.9,
+                                         weight_decay=5e-4, schedule="cosine", augment="crop_flip")),
+    Recipe("preact_resnet20", "fashion_mnist", train=dict(epochs=8, weight_decay=1e-4, augment="flip")),
     # Targets (the minis' and ResNet-20's below, with their options).
     Recipe("lenet5", "digits", target=0.97, source="quickstart promise: 97%"),
     Recipe("lenet5", "mnist", target=0.99,

@@ -2,8 +2,8 @@
 
 Anyone with Keras's ImageNet weights can run them through these low-level
 models; the tests use it to show that our networks compute exactly what Keras
-computes. Supported: VGG16/19, ResNet50/101/152, DenseNet121/169/201,
-MobileNet (any alpha) and MobileNetV2 (any alpha), with or without the top; a
+computes. Supported: VGG16/19, ResNet50/101/152, ResNet50V2/101V2/152V2,
+DenseNet121/169/201, MobileNet (any alpha) and MobileNetV2 (any alpha), with or without the top; a
 model built with ``include_top=False`` becomes ours with ``include_top=False``
 and the same ``pooling`` (None, "avg" or "max": its last layer says which).
 
@@ -29,6 +29,14 @@ from convnets.models import Model, create_model
 
 def _resnet_name(path: str) -> str:
     path = path.replace("/shortcut/", "_0_")
+    path = re.sub(r"/conv(\d)/", r"_\1_", path)
+    return "predictions" if path == "fc" else path.replace("/", "_")
+
+
+def _resnet_v2_name(path: str) -> str:
+    if path == "conv1":
+        return "conv1_conv"
+    path = path.replace("/shortcut", "_0_conv").replace("/conv3", "_3_conv")
     path = re.sub(r"/conv(\d)/", r"_\1_", path)
     return "predictions" if path == "fc" else path.replace("/", "_")
 
@@ -66,6 +74,8 @@ def _identify(keras_model: Any) -> tuple[str, dict[str, Any], Callable[[str], st
         return name, {}, lambda p: p
     if name in ("resnet50", "resnet101", "resnet152"):
         return name, {"conv_bias": True, "bn_epsilon": 1.001e-5}, _resnet_name
+    if name in ("resnet50v2", "resnet101v2", "resnet152v2"):
+        return name, {}, _resnet_v2_name  # our defaults are Keras's layout (conv biases, epsilon 1.001e-5)
     if name in ("densenet121", "densenet169", "densenet201"):
         return name, {"bn_epsilon": 1.001e-5}, _densenet_name
     m = re.fullmatch(r"mobilenet(v2)?_(\d+\.\d+)_\d+", name)
@@ -75,7 +85,7 @@ def _identify(keras_model: Any) -> tuple[str, dict[str, Any], Callable[[str], st
             _mobilenet_v2_name if v2 else _mobilenet_v1_name)
     raise ConfigError(
         f"cannot convert Keras model {keras_model.name!r}: supported are VGG16/19, ResNet50/101/152, "
-        "DenseNet121/169/201, MobileNet and MobileNetV2 from keras.applications"
+        "ResNet50V2/101V2/152V2, DenseNet121/169/201, MobileNet and MobileNetV2 from keras.applications"
     )
 
 
@@ -157,6 +167,7 @@ def from_keras(keras_model: Any) -> Model:
 KERAS_APPLICATIONS = {
     "vgg16": ("VGG16", "caffe"), "vgg19": ("VGG19", "caffe"),
     "resnet50": ("ResNet50", "caffe"), "resnet101": ("ResNet101", "caffe"), "resnet152": ("ResNet152", "caffe"),
+    "resnet50v2": ("ResNet50V2", "tf"), "resnet101v2": ("ResNet101V2", "tf"), "resnet152v2": ("ResNet152V2", "tf"),
     "densenet121": ("DenseNet121", "torch"), "densenet169": ("DenseNet169", "torch"),
     "densenet201": ("DenseNet201", "torch"),
     "mobilenet_v1": ("MobileNet", "tf"), "mobilenet_v2": ("MobileNetV2", "tf"),

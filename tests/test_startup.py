@@ -58,3 +58,12 @@ def test_list_fits_100_columns_in_natural_order():
     names = [line.split()[0] for line in out.splitlines() if line.startswith("resnet")]
     assert names[:5] == ["resnet18", "resnet34", "resnet50", "resnet101", "resnet152"]
     assert out.splitlines()[0].split() == ["model", "year", "input", "classes", "trainable", "MACs", "kind"]
+
+
+def test_subpackages_load_on_first_access():
+    """The lazy package still behaves like an eager one: ``convnets.layers.init`` after ``import convnets``."""
+    code = ("import sys, convnets; before = 'tensorflow' in sys.modules; "
+            "f = convnets.layers.init.set_seed; m = convnets.models.list_models; "
+            "print(before, 'tensorflow' in sys.modules, callable(f), callable(m))")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert r.stdout.split() == ["False", "True", "True", "True"], r.stderr

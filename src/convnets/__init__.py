@@ -58,7 +58,16 @@ _LAZY = {
 __all__ = [*_LAZY, "__version__"]
 
 
+# Subpackages and modules, imported on first access too (``convnets.layers.init`` after ``import convnets``).
+_SUBMODULES = ("catalog", "cli", "data", "errors", "evaluate", "export", "keras_port", "layers", "machine", "models",
+               "optim", "recipes", "summary", "train", "viz")
+
+
 def __getattr__(name: str) -> Any:
+    if name in _SUBMODULES:
+        if name not in ("catalog", "cli", "errors"):
+            import_tensorflow()
+        return importlib.import_module(f"convnets.{name}")
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'convnets' has no attribute {name!r}")
@@ -70,4 +79,4 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+    return sorted(set(globals()) | set(_LAZY) | set(_SUBMODULES))

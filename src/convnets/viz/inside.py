@@ -7,7 +7,7 @@
   with respect to a layer's feature maps, averaged over space (Eq. 1), weights
   the maps; their ReLU'd sum (Eq. 2) shows where the evidence for the class is.
 
-Layers are named as ``convnets summary`` names them (e.g. ``C1``, ``stage4/block2/relu``).
+Layers are named as ``convnets summary`` names them (e.g. ``C1``, ``stage3_block3/conv2/conv``).
 """
 
 from __future__ import annotations

@@ -81,7 +81,6 @@ def convnets_variants(name: str, options: dict, shape: tuple, x: np.ndarray, y: 
 def keras_variants(name: str, shape: tuple, x: np.ndarray, y: np.ndarray) -> list[Variant]:
     import keras
     import tensorflow as tf
-
     from reference_models import keras_model
 
     out = []
@@ -98,7 +97,6 @@ def keras_variants(name: str, shape: tuple, x: np.ndarray, y: np.ndarray) -> lis
 
 def torch_variants(name: str, shape: tuple, x: np.ndarray, y: np.ndarray) -> list[Variant]:
     import torch
-
     from reference_models import torch_model
 
     model = torch_model(name, shape, 10)

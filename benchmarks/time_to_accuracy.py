@@ -96,7 +96,6 @@ def run_convnets(task: dict, data: tuple, report: Callable[[int, float], bool]) 
 
 def run_keras(task: dict, data: tuple, report: Callable[[int, float], bool]) -> None:
     import keras
-
     from reference_models import keras_model
 
     xtr, ytr, xte, yte = data
@@ -114,7 +113,6 @@ def run_keras(task: dict, data: tuple, report: Callable[[int, float], bool]) -> 
 
 def run_torch(task: dict, data: tuple, report: Callable[[int, float], bool]) -> None:
     import torch
-
     from reference_models import torch_model
 
     torch.manual_seed(0)

@@ -18,9 +18,9 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
                                         ("mobilenet_v1_mini", (32, 32, 3)), ("vgg_mini", (32, 32, 3))])
 def test_keras_reference_models_match_ours(name, shape):
     import numpy as np
+    from reference_models import keras_model
 
     import convnets
-    from reference_models import keras_model
 
     ours = convnets.create_model(name, input_shape=shape, num_classes=10)
     theirs = keras_model(name, shape, 10)
@@ -29,8 +29,9 @@ def test_keras_reference_models_match_ours(name, shape):
 
 def test_torch_reference_models_match_ours():
     torch = pytest.importorskip("torch")  # a benchmark-only extra: pip install -e '.[bench]'
-    import convnets
     from reference_models import torch_model
+
+    import convnets
 
     for name, shape, options in (("lenet5_modern", (28, 28, 1), {}), ("resnet20", (32, 32, 3), {}),
                                  ("mobilenet_v1_mini", (32, 32, 3), {}), ("vgg_mini", (32, 32, 3), {}),
@@ -47,9 +48,9 @@ def test_time_to_accuracy_models_start_from_our_initialisation(name, shape):
     """The race's three models draw their kernels from the same distributions (per-layer std
     within sampling error) and start with zero biases."""
     import numpy as np
+    from reference_models import keras_model, torch_model
 
     import convnets
-    from reference_models import keras_model, torch_model
 
     def stds(arrays):  # each kernel's (ndim >= 2) std, smallest kernel first
         arrays = [np.asarray(a) for a in arrays]

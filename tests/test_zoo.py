@@ -13,6 +13,7 @@ from convnets.layers import init
 from convnets.optim import Adam
 from convnets.train.losses import cross_entropy
 
+
 def counted(name: str, **kw):
     with init.zeros_only():
         return convnets.create_model(name, **kw)

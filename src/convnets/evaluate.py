@@ -9,6 +9,7 @@ import os
 from typing import Any
 
 import numpy as np
+
 from convnets import import_tensorflow
 
 tf = import_tensorflow()

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 import numpy as np
+
 from convnets import import_tensorflow
 
 tf = import_tensorflow()

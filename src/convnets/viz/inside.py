@@ -27,7 +27,13 @@ from matplotlib.figure import Figure  # noqa: E402
 
 from convnets.errors import ConfigError  # noqa: E402
 from convnets.layers import (  # noqa: E402
-    AvgPool2D, Conv2D, DepthwiseConv2D, MaxPool2D, PartialConv2D, Subsampling2D, layer_outputs,
+    AvgPool2D,
+    Conv2D,
+    DepthwiseConv2D,
+    MaxPool2D,
+    PartialConv2D,
+    Subsampling2D,
+    layer_outputs,
     record_layers,
 )
 from convnets.models import Model  # noqa: E402

@@ -138,6 +138,8 @@ def test_train_applies_the_recipes_model_options(capsys, tmp_path):
         (["train", "lenet5", "--dataset", "folder:/nonexistent/images"], "does not exist"),
         (["train", "lenet5", "--epochs", "0"], "epochs must be >= 1"),
         (["train", "lenet5", "--val-split", "1.5"], "the validation split must be a fraction in [0, 1), got 1.5"),
+        (["train", "lenet5", "--lr-factor", "2"], "lr_factor must be in (0, 1], got 2.0"),
+        (["train", "lenet5", "--aux-weight", "-1"], "aux_weight must be >= 0, got -1.0"),
         (["train", "mobilenet_v2", "--model-arg", "include_top=false", "--input-shape", "32,32,3", "--model-arg", "alpha=0.35"],
          "model was built with include_top=False: it has no classifier"),
     ],
@@ -148,12 +150,54 @@ def test_user_errors_are_one_line_exit_2(capsys, argv, expected):
     assert expected in err and err.count("\n") == 1 and "Traceback" not in err
 
 
-@pytest.mark.parametrize("argv", [["train", "lenet5", "--optimizer", "lion"], ["train", "lenet5", "--epochs", "many"], ["frobnicate"], []])
+@pytest.mark.parametrize("argv", [["train", "lenet5", "--optimizer", "lion"], ["train", "lenet5", "--epochs", "many"],
+                                  ["train", "lenet5", "--step-epochs", "30,x"], ["frobnicate"], []])
 def test_usage_mistakes_are_one_line_exit_2(capsys, argv):
     with pytest.raises(SystemExit) as e:
         main(argv)
     _, err = capsys.readouterr()
     assert e.value.code == 2 and err.count("\n") == 1 and err.startswith("convnets")
+
+
+def test_train_flags_are_generated_from_trainconfig():
+    """One flag per TrainConfig field, named after it (or as TRAIN_FLAGS says), with its choices and
+    help; unset, each is None so the recipe's value stands."""
+    import argparse
+    import dataclasses
+
+    from convnets.cli import TRAIN_FLAGS, build_parser
+    from convnets.train.config import TrainConfig
+
+    parser = build_parser()
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    actions = {a.dest: a for a in sub.choices["train"]._actions}
+    for f in dataclasses.fields(TrainConfig):
+        action = actions[f.name]
+        flag = TRAIN_FLAGS[f.name][0] if f.name in TRAIN_FLAGS else "--" + f.name.replace("_", "-")
+        assert action.option_strings == [flag] and action.default is None, f.name
+        if f.name not in TRAIN_FLAGS:
+            assert action.help.startswith(f.metadata["help"]) and action.choices == f.metadata["choices"], f.name
+    args = parser.parse_args(["train", "resnet20", "--lr-factor", "0.2", "--aux-weight", "0.5", "--step-epochs",
+                              "30,60", "--xla", "--unfused-bn", "--seed", "3", "--val-split", "0.1", "--precision",
+                              "mixed_bfloat16", "--strategy", "mirrored", "--momentum", "0.8"])
+    names = [f.name for f in dataclasses.fields(TrainConfig)]
+    given = {name: getattr(args, name) for name in names if getattr(args, name) is not None}
+    assert given == dict(lr_factor=0.2, aux_weight=0.5, step_epochs=[30, 60], jit_compile=True,
+                         fused_batch_norm=False, seed=3, val_split=0.1, precision="mixed_bfloat16",
+                         strategy="mirrored", momentum=0.8)
+    assert all(getattr(parser.parse_args(["train", "resnet20"]), name) is None for name in names)
+
+
+def test_every_setting_reaches_the_run_from_its_flag(capsys, tmp_path):
+    run = tmp_path / "run"
+    code, _, err = run_cli(capsys, "train", "lenet5_modern", "--epochs", "1", "--batch-size", "256", "--schedule",
+                           "step", "--step-epochs", "1", "--lr-factor", "0.5", "--aux-weight", "0",
+                           "--label-smoothing", "0.1", "--warmup-epochs", "0.5", "--out", str(run), "--quiet")
+    assert code == 0, err
+    recorded = json.loads((run / "config.json").read_text())["train"]
+    assert {k: recorded[k] for k in ("schedule", "step_epochs", "lr_factor", "aux_weight", "label_smoothing",
+                                     "warmup_epochs")} == dict(schedule="step", step_epochs=[1], lr_factor=0.5,
+                                                               aux_weight=0.0, label_smoothing=0.1, warmup_epochs=0.5)
 
 
 def test_corrupt_data_and_empty_run_and_bad_image(capsys, tmp_path, trained_run):

@@ -73,6 +73,76 @@ def test_fused_and_unfused_batchnorm_train_the_same():
     np.testing.assert_allclose(weights[0], weights[1], atol=1e-4)
 
 
+# Every TrainConfig field, with a value it refuses and the message (each is a flag of `convnets train`).
+BAD_SETTINGS = [
+    ("epochs", 0, "epochs must be >= 1, got 0"),
+    ("epochs", 2.5, "epochs must be a whole number, got 2.5 (float)"),
+    ("epochs", True, "epochs must be a whole number, got True (bool)"),
+    ("batch_size", 0, "batch size must be >= 1, got 0"),
+    ("optimizer", "lion", "optimizer must be one of sgd, nesterov, adam, adamw, rmsprop, got 'lion'"),
+    ("lr", 0, "learning rate must be > 0, got 0.0"),
+    ("lr", "0.1", "learning rate must be a number, got '0.1' (str)"),
+    ("lr", math.inf, "learning rate must be a finite number, got inf"),
+    ("momentum", 1.0, "momentum must be in [0, 1), got 1.0"),
+    ("momentum", -0.5, "momentum must be in [0, 1), got -0.5"),
+    ("weight_decay", -1e-4, "weight_decay must be >= 0, got -0.0001"),
+    ("schedule", "linear", "schedule must be one of constant, step, cosine, got 'linear'"),
+    ("step_epochs", "30,60", "step_epochs must be a list of whole numbers, got '30,60' (str)"),
+    ("step_epochs", [30, 0], "each of step_epochs must be >= 1, got 0"),
+    ("step_epochs", [1.5], "each of step_epochs must be a whole number, got 1.5 (float)"),
+    ("lr_factor", 0, "lr_factor must be in (0, 1], got 0.0"),
+    ("lr_factor", 10, "lr_factor must be in (0, 1], got 10.0"),
+    ("warmup_epochs", -1, "warmup_epochs must be >= 0, got -1.0"),
+    ("label_smoothing", 1, "label_smoothing must be in [0, 1), got 1.0"),
+    ("label_smoothing", math.nan, "label_smoothing must be a finite number, got nan"),
+    ("augment", "mixup", "augment must be one of none, flip, crop, crop_flip, got 'mixup'"),
+    ("aux_weight", -0.3, "aux_weight must be >= 0, got -0.3"),
+    ("seed", -1, "seed must be >= 0, got -1"),
+    ("seed", "0", "seed must be a whole number, got '0' (str)"),
+    ("jit_compile", "yes", "jit_compile must be true or false, got 'yes' (str)"),
+    ("fused_batch_norm", 0, "fused_batch_norm must be true or false, got 0 (int)"),
+    ("precision", "float16", "precision must be one of float32, mixed_float16, mixed_bfloat16, got 'float16'"),
+    ("strategy", "tpu", "strategy must be one of default, mirrored, multiworker, got 'tpu'"),
+    ("val_split", 1.0, "the validation split must be a fraction in [0, 1), got 1.0"),
+    ("val_split", -0.1, "the validation split must be a fraction in [0, 1), got -0.1"),
+]
+
+
+@pytest.mark.parametrize("name,value,message", BAD_SETTINGS)
+def test_every_setting_is_checked(name, value, message):
+    with pytest.raises(ConfigError, match=re.escape(message) + "$"):
+        TrainConfig(**{name: value})
+    with pytest.raises(ConfigError, match=re.escape(message)):  # a recorded config.json or a recipe row alike
+        TrainConfig.from_dict({**TrainConfig().to_dict(), name: value})
+
+
+def test_every_field_has_a_refused_value():
+    assert {f.name for f in dataclasses.fields(TrainConfig)} == {name for name, _, _ in BAD_SETTINGS}
+
+
+def test_settings_at_their_bounds_are_accepted_and_normalised():
+    c = TrainConfig(lr=1, momentum=0, weight_decay=0, step_epochs=(30, np.int64(60)), lr_factor=1, warmup_epochs=0,
+                    label_smoothing=0, aux_weight=0, seed=np.int64(3), val_split=0, epochs=np.int64(2))
+    assert (c.lr, c.momentum, c.lr_factor, c.step_epochs, c.seed, c.epochs) == (1.0, 0.0, 1.0, [30, 60], 3, 2)
+    assert type(c.lr) is float and type(c.seed) is int and type(c.step_epochs[1]) is int
+    assert TrainConfig(momentum=None).momentum is None
+    assert TrainConfig.from_dict(json.loads(json.dumps(c.to_dict()))) == c
+
+
+def test_config_choices_are_the_implemented_ones():
+    """config.py's choices (which the flags offer) are the names the implementations take."""
+    from convnets.data.pipeline import AUGMENTATIONS
+    from convnets.optim import OPTIMIZERS, SCHEDULES
+    from convnets.train import config
+    from convnets.train.precision import COMPUTE_DTYPES
+
+    assert (config.OPTIMIZERS, config.SCHEDULES, config.AUGMENTATIONS) == (OPTIMIZERS, SCHEDULES, AUGMENTATIONS)
+    assert config.PRECISIONS == tuple(COMPUTE_DTYPES)
+    meta = {f.name: f.metadata for f in dataclasses.fields(TrainConfig)}
+    assert {n for n, m in meta.items() if m["choices"]} == {"optimizer", "schedule", "augment", "precision", "strategy"}
+    assert all(m["help"] for m in meta.values())
+
+
 def test_train_writes_run_and_learns(digits, tmp_path):
     cfg = TrainConfig(epochs=3, batch_size=64, lr=3e-3)
     metrics = train(fresh_model(), digits, cfg, tmp_path / "run", progress=False, log=lambda s: None)
@@ -367,11 +437,17 @@ def test_run_files_are_created_with_the_umask(digits, tmp_path):
 
 
 def test_divergence_stops_with_step_and_keeps_checkpoint(digits, tmp_path):
-    quiet = dict(progress=False, log=lambda s: None)
-    # epoch 1 at lr 0.01, then a step schedule multiplies it to 1e12
-    bad = TrainConfig(epochs=3, batch_size=256, optimizer="sgd", lr=0.01, schedule="step", step_epochs=[1], lr_factor=1e14)
-    with pytest.raises(TrainingDiverged, match=r"at step \d+ \(epoch 2\); the last good checkpoint \(epoch 1\).*lower learning rate"):
-        train(fresh_model(), digits, bad, tmp_path / "r", **quiet)
+    model = fresh_model()
+
+    def blow_up_after_epoch_1(line: str) -> None:  # logged after epoch 1's checkpoint is written
+        if line.startswith("epoch 1/"):  # weights gone NaN: epoch 2's first loss is NaN, as when lr is far too high
+            for v in model.trainable_variables:
+                v.assign(tf.fill(v.shape, math.nan))
+
+    cfg = TrainConfig(epochs=3, batch_size=256, optimizer="sgd", lr=0.01)
+    diverged = r"at step 7 \(epoch 2\); the last good checkpoint \(epoch 1\).*lower learning rate"
+    with pytest.raises(TrainingDiverged, match=diverged):
+        train(model, digits, cfg, tmp_path / "r", progress=False, log=blow_up_after_epoch_1)
     model, _, _ = load_run(tmp_path / "r")  # the epoch-1 checkpoint is intact
     assert all(np.all(np.isfinite(v.numpy())) for v in model.variables)
 

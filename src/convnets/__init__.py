@@ -65,7 +65,7 @@ _SUBMODULES = ("catalog", "cli", "data", "errors", "evaluate", "export", "keras_
 
 def __getattr__(name: str) -> Any:
     if name in _SUBMODULES:
-        if name not in ("catalog", "cli", "errors"):
+        if name not in ("catalog", "cli", "errors", "train"):  # convnets.train is lazy itself (train/__init__.py)
             import_tensorflow()
         return importlib.import_module(f"convnets.{name}")
     module = _LAZY.get(name)

@@ -93,6 +93,58 @@ def _add_model_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--model-arg", action="append", metavar="KEY=VALUE", help="builder option, repeatable (e.g. alpha=0.5)")
 
 
+TRAIN_HELP = """Train a model; writes a run directory.
+
+The training options are TrainConfig's fields (convnets/train/config.py), one flag
+each. Unset, each is the model's recipe for the data set (convnets/recipes.py),
+else TrainConfig's default (in brackets); with --resume, the run's own settings."""
+
+# The training options whose flag is not --FIELD-NAME VALUE: field -> (flag, add_argument keywords).
+TRAIN_FLAGS: dict[str, tuple[str, dict[str, Any]]] = {
+    "jit_compile": ("--xla", dict(action="store_const", const=True)),
+    "fused_batch_norm": ("--unfused-bn", dict(action="store_const", const=False, help=(
+        "train BatchNorm with the step-by-step ops instead of the one fused kernel (the same results, slower)"))),
+}
+
+
+def _int_list(text: str) -> list[int]:
+    try:
+        return [int(s) for s in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected comma-separated integers, e.g. 30,60, got {text!r}") from None
+
+
+def _shown_default(value: Any) -> str:
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    if isinstance(value, list):
+        return ",".join(map(str, value)) or "none"
+    return "unset" if value is None else str(value)
+
+
+def _add_train_options(p: argparse.ArgumentParser) -> None:
+    """One flag per TrainConfig field, from the field's type, help, choices and default (convnets/train/config.py;
+    it imports no TensorFlow). Every default is None: unset flags leave the recipe's value."""
+    import dataclasses
+
+    from convnets.train.config import TrainConfig, setting_type
+
+    for f in dataclasses.fields(TrainConfig):
+        kind = setting_type(f.name)
+        default = f.default_factory() if f.default is dataclasses.MISSING else f.default
+        help = f"{f.metadata['help']} [{_shown_default(default)}]".replace("%", "%%")
+        flag, special = TRAIN_FLAGS.get(f.name, (f"--{f.name.replace('_', '-')}", {}))
+        options: dict[str, Any] = dict(dest=f.name, default=None, help=help)
+        if "action" in special:  # a flag without a value: its keywords say what it sets
+            pass
+        elif kind is bool:
+            options["action"] = argparse.BooleanOptionalAction  # --FIELD / --no-FIELD
+        else:
+            options.update(type=_int_list if kind is list else kind, metavar=f.metadata.get("metavar"),
+                           choices=f.metadata.get("choices"))
+        p.add_argument(flag, **{**options, **special})
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse, but a usage mistake is one line ("convnets: error: ...") and exit code 2."""
 
@@ -119,33 +171,13 @@ def build_parser() -> argparse.ArgumentParser:
     _add_model_options(p)
     p.add_argument("--json", action="store_true", help="print one JSON object")
 
-    p = sub.add_parser("train", help="train a model; writes a run directory")
+    p = sub.add_parser("train", help="train a model; writes a run directory", description=TRAIN_HELP,
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("model")
     p.add_argument("--dataset", default="digits", help="digits (default), mnist, fashion_mnist, cifar10, cifar100, folder:PATH")
     p.add_argument("--data-dir", help="data root (default: $CONVNETS_DATA_DIR, then the cache)")
     _add_model_options(p)
-    p.add_argument("--epochs", type=int, help="default: the model's recipe (convnets/recipes.py)")
-    p.add_argument("--batch-size", type=int)
-    p.add_argument("--optimizer", choices=["sgd", "nesterov", "adam", "adamw", "rmsprop"])
-    p.add_argument("--lr", type=float, help="peak learning rate")
-    p.add_argument("--momentum", type=float, help="for sgd, nesterov and rmsprop")
-    p.add_argument("--weight-decay", type=float, help="L2 for sgd/nesterov/adam/rmsprop, decoupled for adamw")
-    p.add_argument("--schedule", choices=["constant", "step", "cosine"])
-    p.add_argument("--step-epochs", help="for --schedule step: comma-separated epochs, e.g. 30,60")
-    p.add_argument("--warmup-epochs", type=float, help="linear warm-up before the schedule")
-    p.add_argument("--label-smoothing", type=float, help="e.g. 0.1 (Szegedy et al. 2016, sec. 7)")
-    p.add_argument("--augment", choices=["none", "flip", "crop", "crop_flip"])
-    p.add_argument("--seed", type=int, help="seed for weights, data order and dropout (default 0)")
-    p.add_argument("--val-split", type=float, metavar="FRACTION",
-                   help="hold out this share of the training set (seeded, stratified) for the per-epoch curves and "
-                        "evaluate the test set once, at the end (default 0: the curves are the test set's)")
-    p.add_argument("--xla", action="store_true", default=None, help="compile steps with XLA (jit_compile)")
-    p.add_argument("--unfused-bn", dest="fused_bn", action="store_const", const=False, default=None,
-                   help="train BatchNorm with the step-by-step ops instead of the one fused kernel (same results, slower)")
-    p.add_argument("--precision", choices=["float32", "mixed_float16", "mixed_bfloat16"],
-                   help="compute dtype; variables stay float32 (mixed_float16 adds loss scaling)")
-    p.add_argument("--strategy", choices=["default", "mirrored", "multiworker"],
-                   help="tf.distribute: mirrored = all local GPUs, multiworker = the machines in $TF_CONFIG")
+    _add_train_options(p)
     p.add_argument("--out", help="run directory (default: runs/MODEL-DATASET)")
     p.add_argument("--resume", action="store_true", help="continue the run in --out from its last checkpoint")
     p.add_argument("--no-download", action="store_true", help="never download data files")
@@ -315,8 +347,9 @@ def _recorded_train_config(run_dir: str) -> dict[str, Any] | None:
 
 
 def cmd_train(args: argparse.Namespace) -> None:
+    import dataclasses
+
     from convnets.data import load_dataset
-    from convnets.errors import ConfigError
     from convnets.layers import init
     from convnets.models import model_info
     from convnets.recipes import model_options_for, recipe_for
@@ -324,19 +357,7 @@ def cmd_train(args: argparse.Namespace) -> None:
     from convnets.train.distribute import make_strategy, scope
 
     model_info(args.model)  # fail fast on an unknown name, before loading data
-    steps = None
-    if args.step_epochs:
-        try:
-            steps = [int(s) for s in args.step_epochs.split(",")]
-        except ValueError:
-            raise ConfigError(f"--step-epochs expects comma-separated integers, got {args.step_epochs!r}") from None
-    flags = dict(
-        epochs=args.epochs, batch_size=args.batch_size, optimizer=args.optimizer, lr=args.lr,
-        momentum=args.momentum, weight_decay=args.weight_decay, schedule=args.schedule, step_epochs=steps,
-        warmup_epochs=args.warmup_epochs, label_smoothing=args.label_smoothing, augment=args.augment,
-        seed=args.seed, jit_compile=args.xla, fused_batch_norm=args.fused_bn, precision=args.precision, strategy=args.strategy,
-        val_split=args.val_split,
-    )
+    flags = {f.name: getattr(args, f.name) for f in dataclasses.fields(TrainConfig)}  # None: not given
     config = recipe_for(args.model, args.dataset).updated(**flags)  # a bad flag fails before the data loads
     dataset = load_dataset(args.dataset, args.data_dir, allow_download=not args.no_download)
     out = args.out or os.path.join("runs", f"{args.model}-{_dataset_label(dataset.name)}")

@@ -21,11 +21,13 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import tensorflow as tf
 
+from convnets import import_tensorflow
 from convnets.data.pipeline import PreprocessSpec
 from convnets.errors import ConvnetsError
 from convnets.models import Model, create_model
+
+tf = import_tensorflow()  # once, quietly (convnets/train/__init__.py)
 
 
 def write_atomic(path: Path, text: str) -> None:

@@ -1,55 +1,123 @@
-"""``TrainConfig``: every training knob, with a comment on why its default is what it is."""
+"""``TrainConfig``: every training setting, with why its default is what it is.
+
+Each field carries its help text and its choices or allowed range as data
+(``dataclasses.fields(TrainConfig)[i].metadata``): ``__post_init__`` validates
+every field from them, and ``convnets train`` builds one flag per field from them
+(convnets/cli.py). This module imports no TensorFlow, so ``--help`` stays fast.
+"""
 
 from __future__ import annotations
 
+import math
+import numbers
+import types
+import typing
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 from convnets.errors import ConfigError
 
-
+# The string fields' choices. The modules that implement them keep their own lists
+# (convnets.optim.OPTIMIZERS and SCHEDULES, convnets.data.pipeline.AUGMENTATIONS, the
+# COMPUTE_DTYPES of convnets.train.precision): tests/test_train.py checks that they agree.
+OPTIMIZERS = ("sgd", "nesterov", "adam", "adamw", "rmsprop")
+SCHEDULES = ("constant", "step", "cosine")
+AUGMENTATIONS = ("none", "flip", "crop", "crop_flip")
 PRECISIONS = ("float32", "mixed_float16", "mixed_bfloat16")
 STRATEGIES = ("default", "mirrored", "multiworker")
 
 
+@dataclass(frozen=True)
+class Range:
+    """The numbers a field allows: ``low`` to ``high`` (None: unbounded), each end included unless open.
+
+    ``what`` names the kind of number in messages ("a fraction in [0, 1)")."""
+
+    low: float | None = None
+    high: float | None = None
+    low_open: bool = False
+    high_open: bool = False
+    what: str = ""
+
+    def __contains__(self, x: float) -> bool:
+        above = self.low is None or (x > self.low if self.low_open else x >= self.low)
+        below = self.high is None or (x < self.high if self.high_open else x <= self.high)
+        return above and below
+
+    def __str__(self) -> str:
+        if self.high is None:
+            text = f"{'>' if self.low_open else '>='} {self.low:g}"
+        elif self.low is None:
+            text = f"{'<' if self.high_open else '<='} {self.high:g}"
+        else:
+            text = f"in {'(' if self.low_open else '['}{self.low:g}, {self.high:g}{')' if self.high_open else ']'}"
+        return f"{self.what} {text}" if self.what else text
+
+
+POSITIVE, AT_LEAST_0, AT_LEAST_1 = Range(0, low_open=True), Range(0), Range(1)
+FRACTION = Range(0, 1, high_open=True)  # [0, 1)
+
+
+def setting(default: Any = None, help: str = "", *, choices: tuple[str, ...] | None = None, range: Range | None = None,
+            label: str | None = None, metavar: str | None = None, default_factory: Any = None) -> Any:
+    """A ``TrainConfig`` field: its default and, as metadata, its ``help`` (the flag's help
+    text), ``choices`` or allowed ``range``, the ``label`` messages call it by (default: its
+    name) and the flag's ``metavar``."""
+    metadata = {"help": help, "choices": choices, "range": range, "label": label, "metavar": metavar}
+    if default_factory is not None:
+        return field(default_factory=default_factory, metadata=metadata)
+    return field(default=default, metadata=metadata)
+
+
 @dataclass
 class TrainConfig:
-    epochs: int = 10
-    batch_size: int = 128  # fits every mini model in a few hundred MB on a laptop
-    optimizer: str = "adam"  # sgd | nesterov | adam | adamw | rmsprop
-    lr: float = 1e-3  # Adam's usual default
-    momentum: float | None = None  # None: 0.9 for SGD, none for RMSProp
-    weight_decay: float = 0.0
-    schedule: str = "constant"  # constant | step | cosine
-    step_epochs: list[int] = field(default_factory=list)  # for "step": epochs at which lr *= lr_factor
-    lr_factor: float = 0.1
-    warmup_epochs: float = 0.0
-    label_smoothing: float = 0.0
-    augment: str = "none"  # none | flip | crop | crop_flip
-    aux_weight: float = 0.3  # GoogLeNet's auxiliary classifiers (Szegedy et al. 2014, Sec. 5)
-    seed: int = 0
-    jit_compile: bool = False  # XLA; off by default since compile time dominates short CPU runs
-    fused_batch_norm: bool = True  # BatchNorm trains with one FusedBatchNormV3 kernel; False: the step-by-step ops
-    precision: str = "float32"  # float32 | mixed_float16 | mixed_bfloat16 (variables stay float32)
-    strategy: str = "default"  # default (one device) | mirrored (all local GPUs) | multiworker (TF_CONFIG)
-    # 0: the per-epoch curves are the test set's, as in most papers' tables. > 0: that share of the
-    # training set (seeded by `seed`, stratified) is held out for the curves, and the test set is
-    # evaluated once, at the end, so no choice made while watching the curves has seen it.
-    val_split: float = 0.0
+    """Every training setting, checked when made (a ``ConfigError`` names the field and what it allows)."""
+
+    epochs: int = setting(10, "passes over the training set", range=AT_LEAST_1)
+    batch_size: int = setting(128, "images per step (128 fits every mini model in a few hundred MB on a laptop)",
+                              range=AT_LEAST_1, label="batch size")
+    optimizer: str = setting("adam", "sgd, nesterov (SGD with Nesterov momentum), adam, adamw (decoupled weight "
+                             "decay) or rmsprop", choices=OPTIMIZERS)
+    lr: float = setting(1e-3, "peak learning rate (1e-3: Adam's usual default)", range=POSITIVE, label="learning rate")
+    momentum: float | None = setting(None, "for sgd, nesterov and rmsprop; unset: 0.9 for sgd and nesterov, "
+                                     "none for rmsprop", range=FRACTION)
+    weight_decay: float = setting(0.0, "L2 added to the gradient for sgd, nesterov, adam and rmsprop; decoupled "
+                                  "(Loshchilov & Hutter 2019) for adamw", range=AT_LEAST_0)
+    schedule: str = setting("constant", "learning rate over training: constant, step (times lr_factor at each of "
+                            "step_epochs) or cosine (half a cosine down to 0)", choices=SCHEDULES)
+    step_epochs: list[int] = setting(help="for the step schedule: the epochs at which the learning rate is "
+                                     "multiplied by lr_factor, comma-separated on the command line, e.g. 30,60",
+                                     range=AT_LEAST_1, default_factory=list)
+    lr_factor: float = setting(0.1, "for the step schedule: what the learning rate is multiplied by at each of "
+                               "step_epochs (0.1: AlexNet's and ResNet's divide by 10)",
+                               range=Range(0, 1, low_open=True))
+    warmup_epochs: float = setting(0.0, "linear warm-up from ~0 to the schedule over this many epochs (a fraction "
+                                   "is allowed; Goyal et al. 2017)", range=AT_LEAST_0)
+    label_smoothing: float = setting(0.0, "share of each target spread evenly over all classes, e.g. 0.1 "
+                                     "(Szegedy et al. 2016, Sec. 7)", range=FRACTION)
+    augment: str = setting("none", "random training-time augmentation: none, flip (horizontal), crop (shifts of "
+                           "up to 4 pixels, ResNet Sec. 4.2) or crop_flip", choices=AUGMENTATIONS)
+    aux_weight: float = setting(0.3, "weight of the auxiliary classifiers' losses, for models that have them "
+                                "(GoogLeNet: 0.3, Szegedy et al. 2014, Sec. 5)", range=AT_LEAST_0)
+    seed: int = setting(0, "seed for the weights, the data order, augmentation, dropout and --val-split's "
+                        "held-out images", range=AT_LEAST_0)
+    jit_compile: bool = setting(False, "compile the training and evaluation steps with XLA (off by default: "
+                                "compile time dominates short CPU runs)")
+    fused_batch_norm: bool = setting(True, "train BatchNorm with one FusedBatchNormV3 kernel; off: the step-by-step "
+                                     "ops (the same results, slower)")
+    precision: str = setting("float32", "compute dtype; variables stay float32 (mixed_float16 adds loss scaling)",
+                             choices=PRECISIONS)
+    strategy: str = setting("default", "tf.distribute: default = one device, mirrored = all local GPUs, "
+                            "multiworker = the machines in $TF_CONFIG", choices=STRATEGIES)
+    val_split: float = setting(0.0, "0: the per-epoch curves are the test set's, as in most papers' tables. > 0: "
+                               "that share of the training set (seeded by seed, stratified) is held out for the "
+                               "curves, and the test set is evaluated once, at the end, so no choice made while "
+                               "watching the curves has seen it", range=Range(0, 1, high_open=True, what="a fraction"),
+                               label="the validation split", metavar="FRACTION")
 
     def __post_init__(self) -> None:
-        if self.epochs < 1:
-            raise ConfigError(f"epochs must be >= 1, got {self.epochs}")
-        if self.batch_size < 1:
-            raise ConfigError(f"batch size must be >= 1, got {self.batch_size}")
-        if self.lr <= 0:
-            raise ConfigError(f"learning rate must be > 0, got {self.lr}")
-        if self.precision not in PRECISIONS:
-            raise ConfigError(f"precision must be one of {', '.join(PRECISIONS)}, got {self.precision!r}")
-        if not 0.0 <= self.val_split < 1.0:
-            raise ConfigError(f"the validation split must be a fraction in [0, 1), got {self.val_split}")
-        if self.strategy not in STRATEGIES:
-            raise ConfigError(f"strategy must be one of {', '.join(STRATEGIES)}, got {self.strategy!r}")
+        for f in fields(self):
+            setattr(self, f.name, _checked(f.name, getattr(self, f.name), _TYPES[f.name], f.metadata))
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -64,3 +132,47 @@ class TrainConfig:
         d = self.to_dict()
         d.update({k: v for k, v in overrides.items() if v is not None})
         return TrainConfig.from_dict(d)
+
+
+_TYPES = typing.get_type_hints(TrainConfig)
+_KINDS = {int: "a whole number", float: "a number", bool: "true or false", str: "a string"}
+
+
+def setting_type(name: str) -> type:
+    """The type field ``name`` holds, None aside: ``int``, ``float``, ``bool``, ``str`` or ``list`` (of int)."""
+    hint = _optional_of(_TYPES[name]) or _TYPES[name]
+    return typing.get_origin(hint) or hint
+
+
+def _optional_of(hint: Any) -> Any:
+    """``X`` for ``X | None``, else None."""
+    args = typing.get_args(hint)
+    if isinstance(hint, types.UnionType) and type(None) in args:
+        return next(a for a in args if a is not type(None))
+    return None
+
+
+def _checked(name: str, value: Any, hint: Any, meta: typing.Mapping[str, Any]) -> Any:
+    """``value`` as field ``name`` holds it (an int widened to float, a tuple to a list), or a ConfigError."""
+    label = meta.get("label") or name
+    if _optional_of(hint) is not None:
+        if value is None:
+            return None
+        hint = _optional_of(hint)
+    if typing.get_origin(hint) is list:
+        if not isinstance(value, (list, tuple)):
+            raise ConfigError(f"{label} must be a list of whole numbers, got {value!r} ({type(value).__name__})")
+        return [_checked(f"each of {label}", v, typing.get_args(hint)[0], {**meta, "label": None}) for v in value]
+    number = isinstance(value, numbers.Real) and not isinstance(value, bool)
+    ok = {int: number and isinstance(value, numbers.Integral), float: number}.get(hint, isinstance(value, hint))
+    if not ok:
+        raise ConfigError(f"{label} must be {_KINDS[hint]}, got {value!r} ({type(value).__name__})")
+    if hint in (int, float):
+        value = hint(value)  # a NumPy integer as an int, an int as a float
+        if not math.isfinite(value):
+            raise ConfigError(f"{label} must be a finite number, got {value}")
+    if meta.get("choices") and value not in meta["choices"]:
+        raise ConfigError(f"{label} must be one of {', '.join(meta['choices'])}, got {value!r}")
+    if meta.get("range") is not None and value not in meta["range"]:
+        raise ConfigError(f"{label} must be {meta['range']}, got {value}")
+    return value

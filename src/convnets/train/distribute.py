@@ -14,9 +14,10 @@ import json
 import os
 from collections.abc import Iterator
 
-import tensorflow as tf
-
+from convnets import import_tensorflow
 from convnets.errors import ConfigError
+
+tf = import_tensorflow()  # once, quietly (convnets/train/__init__.py)
 
 
 def make_strategy(name: str = "default", devices: list[str] | None = None) -> tf.distribute.Strategy:

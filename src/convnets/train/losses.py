@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-import tensorflow as tf
+from convnets import import_tensorflow
+
+tf = import_tensorflow()  # once, quietly (convnets/train/__init__.py)
 
 
 def cross_entropy(labels: tf.Tensor, logits: tf.Tensor, label_smoothing: float = 0.0) -> tf.Tensor:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import tensorflow as tf
+from convnets import import_tensorflow
+
+tf = import_tensorflow()  # once, quietly (convnets/train/__init__.py)
 
 
 def topk_hits(labels: tf.Tensor, logits: tf.Tensor, k: int) -> tf.Tensor:

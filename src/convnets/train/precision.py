@@ -12,7 +12,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import tensorflow as tf
+from convnets import import_tensorflow
+
+tf = import_tensorflow()  # once, quietly (convnets/train/__init__.py)
 
 COMPUTE_DTYPES = {"float32": tf.float32, "mixed_float16": tf.float16, "mixed_bfloat16": tf.bfloat16}
 

@@ -75,6 +75,7 @@ RECIPES: tuple[Recipe, ...] = (
     # how): 7 epochs of about a minute; not yet measured.
     Recipe("squeezenet_mini", train=dict(_MINI, epochs=7)),
     Recipe("resnext_mini", train=dict(_MINI, epochs=8)),
+    Recipe("wrn10_2", train=dict(_MINI, epochs=8)),
     # ResNet-20, Sec. 4.2: SGD with momentum 0.9, 4-pixel-padded crops and flips; the paper's 164
     # epochs with steps, compressed to 68 on a cosine with weight decay 5e-4 (docs/results.md has
     # the runs that led here).

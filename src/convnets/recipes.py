@@ -91,6 +91,10 @@ RECIPES: tuple[Recipe, ...] = (
     Recipe("preact_resnet20", train=dict(epochs=68, batch_size=128, optimizer="sgd", lr=0.1, momentum=0.9,
                                          weight_decay=5e-4, schedule="cosine", augment="crop_flip")),
     Recipe("preact_resnet20", "fashion_mnist", train=dict(epochs=8, weight_decay=1e-4, augment="flip")),
+    # SE-ResNet-20 likewise: ResNet-20's recipes.
+    Recipe("se_resnet20", train=dict(epochs=68, batch_size=128, optimizer="sgd", lr=0.1, momentum=0.9,
+                                     weight_decay=5e-4, schedule="cosine", augment="crop_flip")),
+    Recipe("se_resnet20", "fashion_mnist", train=dict(epochs=8, weight_decay=1e-4, augment="flip")),
     # Targets (the minis' and ResNet-20's below, with their options).
     Recipe("lenet5", "digits", target=0.97, source="quickstart promise: 97%"),
     Recipe("lenet5", "mnist", target=0.99,

@@ -20,8 +20,10 @@ import json
 import sys
 from pathlib import Path
 
+import numpy as np
+
 import convnets
-from convnets.layers import init
+from convnets.layers import init, layer_outputs
 from convnets.models import list_families, model_info
 from convnets.models.registry import Family
 
@@ -42,8 +44,15 @@ def prose(family: str) -> str:
 
 
 def stage_rows(model: convnets.Model) -> list[tuple[str, str, int, int]]:
-    """``convnets summary`` rows grouped by their first name component (a stage or a layer)."""
+    """``convnets summary`` rows grouped by their first name component (a stage or a layer).
+
+    A group that is one block (a residual unit, a Fire or Inception module) shows the
+    block's output shape: its last layer's can differ (a concatenation, an SE gate or a
+    residual addition comes after it).
+    """
     s = convnets.summarize(model)
+    _, recorded = layer_outputs(model, np.zeros((1, *model.input_shape), np.float32))
+    block_shapes = {r["name"]: r["output_shape"] for r in recorded if r.get("block") and "/" not in r["name"]}
     groups: dict[str, list[int]] = {}
     shapes: dict[str, str] = {}
     for row in s["layers"]:
@@ -51,7 +60,7 @@ def stage_rows(model: convnets.Model) -> list[tuple[str, str, int, int]]:
         g = groups.setdefault(key, [0, 0])
         g[0] += row["params"]
         g[1] += row["macs"]
-        shapes[key] = "x".join(map(str, row["output_shape"]))
+        shapes[key] = "x".join(map(str, block_shapes.get(key, row["output_shape"])))
     return [(k, shapes[k], p, m) for k, (p, m) in groups.items()]
 
 

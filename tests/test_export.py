@@ -95,3 +95,49 @@ def test_raw_batches_are_native_pixels():
     assert images.shape == (7, *ds.image_shape) and images.dtype == np.uint8
     np.testing.assert_array_equal(images, ds.test.images[:7])
     np.testing.assert_array_equal(labels, ds.test.labels[:7])
+
+
+def test_convert_keras_xception_is_tf_mode(tmp_path, capsys, monkeypatch):
+    """convert-keras takes the Inception family (here Xception, at Keras's smallest input, 71): the run's
+    preprocessing is Keras's "tf" mode (pixels to [-1, 1]) and its predictions are Keras's."""
+    import keras
+
+    from convnets.evaluate import predict_images
+    from convnets.keras_port import _MODES, KERAS_APPLICATIONS
+    from convnets.train.checkpoint import load_run
+
+    assert {KERAS_APPLICATIONS[n][1] for n in ("inception_v3", "xception", "inception_resnet_v2")} == {"tf"}
+    monkeypatch.setenv("CONVNETS_NO_DOWNLOAD", "1")
+    run = tmp_path / "xception"
+    keras.utils.set_random_seed(11)
+    assert main(["convert-keras", "xception", "--size", "71", "--out", str(run)]) == 0
+    assert "from keras.applications.Xception with random weights" in capsys.readouterr().out
+    keras.utils.set_random_seed(11)
+    reference = keras.applications.Xception(weights=None, input_shape=(71, 71, 3))
+    model, spec, _ = load_run(run)
+    assert (spec.mean, spec.std) == (_MODES["tf"]["mean"], _MODES["tf"]["std"])
+    pixels = np.random.default_rng(1).integers(0, 256, size=(2, 71, 71, 3)).astype(np.uint8)
+    theirs = reference(keras.applications.xception.preprocess_input(pixels.astype(np.float32))).numpy()
+    np.testing.assert_allclose(predict_images(model, spec, pixels), theirs, atol=1e-5)
+
+
+@pytest.mark.parametrize("name,side", [("inception_v3", 299), ("inception_resnet_v2", 299), ("mobilenet_v2", 224)])
+def test_convert_keras_default_size_is_the_models(name, side, tmp_path, monkeypatch):
+    """Without --size, Keras is asked for the model's own input (299 for the Inception family, whose ImageNet
+    weights with the top need it), not 224 for all. A stand-in constructor stops before anything is built."""
+    import keras
+
+    from convnets.errors import ConfigError
+    from convnets.keras_port import KERAS_APPLICATIONS, convert_keras
+
+    seen = []
+
+    def stand_in(*, weights=None, input_shape=None, **kw):
+        seen.append(input_shape)
+        raise ValueError("stopped")
+
+    monkeypatch.setattr(keras.applications, KERAS_APPLICATIONS[name][0], stand_in)
+    monkeypatch.setenv("CONVNETS_NO_DOWNLOAD", "1")
+    with pytest.raises(ConfigError, match="rejects these options: stopped"):
+        convert_keras(name, str(tmp_path / "run"))
+    assert seen == [(side, side, 3)]

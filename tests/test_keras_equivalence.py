@@ -100,3 +100,48 @@ def test_unsupported_model_is_a_clear_error():
     ref = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2)], name="tiny")
     with pytest.raises(ConfigError, match="cannot convert Keras model 'tiny'"):
         convnets.from_keras(ref)
+
+
+# Inception-v3, Xception and Inception-ResNet-v2 at the smallest inputs Keras builds them at (75, 71, 75; their
+# default is 299), with 10 classes: cheap, and every layer still runs on a map larger than 1x1 up to the last stage.
+SMALL = {
+    "InceptionV3": lambda **kw: keras.applications.InceptionV3(weights=None, input_shape=(75, 75, 3), **kw),
+    "Xception": lambda **kw: keras.applications.Xception(weights=None, input_shape=(71, 71, 3), **kw),
+    "InceptionResNetV2": lambda **kw: keras.applications.InceptionResNetV2(weights=None, input_shape=(75, 75, 3),
+                                                                           **kw),
+}
+
+
+def _agree(ours, ref, seed):
+    """Our outputs and Keras's on the same batch, in inference mode: the largest difference relative to the
+    largest output."""
+    x = np.random.default_rng(seed).normal(size=(2, *ref.input_shape[1:])).astype(np.float32)
+    expected = np.asarray(ref(x, training=False))
+    got = ours(x, training=False).numpy()
+    assert got.shape == expected.shape == (2, *ours.output_shape())
+    scale = np.abs(expected).max()
+    assert scale > 1e-2  # the comparison is not between zeros
+    return float(np.abs(got - expected).max() / scale)
+
+
+@pytest.mark.parametrize("name", list(SMALL))
+def test_inception_family_logits_match_keras(name):
+    """Keras's weights (BatchNorm statistics randomised) in ours: the same logits to 1e-4 of their magnitude. Most
+    of InceptionV3's and InceptionResNetV2's layers are unnamed in Keras: they are matched in creation order."""
+    ref = SMALL[name](classes=10, classifier_activation=None)
+    randomise(ref, 6)
+    ours = convnets.from_keras(ref)
+    assert ours.total_params == ref.count_params() and ours.num_classes == 10
+    assert _agree(ours, ref, 7) < 1e-4
+
+
+@pytest.mark.parametrize("name,pooling", [("InceptionV3", "avg"), ("Xception", None)])
+def test_inception_family_headless(name, pooling):
+    """Without the top: the last feature map (Xception's block14, 3x3x2048 at 71x71) or its average (InceptionV3's
+    mixed10, 2048). A second Keras InceptionV3 in the session has its automatic names numbered on from the first."""
+    ref = SMALL[name](include_top=False, pooling=pooling)
+    randomise(ref, 8)
+    ours = convnets.from_keras(ref)
+    assert (ours.include_top, ours.pooling) == (False, pooling)
+    assert ours.total_params == ref.count_params()
+    assert _agree(ours, ref, 9) < 1e-4

@@ -235,3 +235,46 @@ def test_tf_function_equals_eager_and_recorder():
     rows = record_layers(net, (6, 6, 1))
     assert [r["name"] for r in rows] == ["c", "p", "f", "d"]
     assert rows[0]["macs"] == 4 * 4 * 2 * 9 and rows[3]["params"] == 27
+
+
+# --- SeparableConv2D (Xception): depthwise then pointwise, one layer -------------------------------------
+
+@pytest.mark.parametrize("stride,padding,multiplier,bias", [(1, "same", 1, False), (2, "valid", 2, True), (2, "same", 1, True)])
+def test_separable_conv_is_depthwise_then_pointwise(stride, padding, multiplier, bias):
+    """NumPy: a k x k filter per input channel (times the multiplier), then a 1x1 convolution, no bias in between."""
+    from convnets.layers import SeparableConv2D
+
+    x = np.random.default_rng(5).normal(size=(2, 7, 8, 3)).astype(np.float32)
+    sep = SeparableConv2D(3, 5, 3, stride=stride, padding=padding, depth_multiplier=multiplier, use_bias=bias)
+    y = sep(tf.constant(x)).numpy()
+    dw, pw = sep.depthwise_kernel.numpy(), sep.pointwise_kernel.numpy()
+    assert dw.shape == (3, 3, 3, multiplier) and pw.shape == (1, 1, 3 * multiplier, 5)
+    oh, ow, _ = sep.output_shape((7, 8, 3))
+    pads = (0, 0, 0, 0)
+    if padding == "same":  # TensorFlow's rule: total (out - 1) * s + k - in, the extra pixel at the bottom/right
+        th, tw = max((oh - 1) * stride + 3 - 7, 0), max((ow - 1) * stride + 3 - 8, 0)
+        pads = (th // 2, th - th // 2, tw // 2, tw - tw // 2)
+    # Keras's depthwise output channel c * multiplier + m is input channel c's m-th filter.
+    mid = np.concatenate([conv_ref(x[..., c:c + 1], dw[:, :, c:c + 1, :], stride, pads) for c in range(3)], axis=-1)
+    ref = mid @ pw[0, 0] + (sep.b.numpy() if bias else 0)
+    np.testing.assert_allclose(y, ref, atol=1e-4)
+    assert y.shape[1:] == (oh, ow, 5)
+    assert sep.trainable_params == 9 * 3 * multiplier + 3 * multiplier * 5 + (5 if bias else 0)
+    assert sep.macs((7, 8, 3)) == oh * ow * (3 * multiplier * 9 + 3 * multiplier * 5)  # depthwise + pointwise
+
+
+def test_separable_conv_equals_kerass():
+    """The same weights in Keras's SeparableConv2D give the same output (stride 2, 'same', a bias)."""
+    keras = pytest.importorskip("keras")
+    from convnets.layers import SeparableConv2D
+
+    x = np.random.default_rng(6).normal(size=(2, 9, 9, 4)).astype(np.float32)
+    ours = SeparableConv2D(4, 6, 3, stride=2, padding="same", depth_multiplier=2)
+    ours.b.assign(np.random.default_rng(7).normal(size=6).astype(np.float32))
+    ref = keras.layers.SeparableConv2D(6, 3, strides=2, padding="same", depth_multiplier=2)
+    ref.build(x.shape)
+    ref.set_weights([ours.depthwise_kernel.numpy(), ours.pointwise_kernel.numpy(), ours.b.numpy()])
+    np.testing.assert_allclose(ours(tf.constant(x)).numpy(), np.asarray(ref(x)), atol=1e-5)
+    assert ours.trainable_params == ref.count_params()
+    with pytest.raises(ConfigError, match="expected 4 input channels, got 3"):
+        ours.output_shape((9, 9, 3))

@@ -164,3 +164,31 @@ def test_plain_cifar_net_has_the_same_layers_without_shortcuts():
     assert float(tf.reduce_max(tf.abs(plain(x) - res(x)))) > 1e-3
     with pytest.raises(ConfigError, match="shortcut must be"):
         convnets.create_model("resnet20", shortcut="C")
+
+
+def test_inception_v3_auxiliary_head_only_in_training():
+    """aux_logits=True adds Fig. 8's head on the 17x17 stage (the mini's 6x6): (logits, [aux]) in training, logits
+    otherwise, listed by training_only for summarize; without the top it is not built."""
+    m = convnets.create_model("inception_v3_mini", input_shape=(28, 28, 1), aux_logits=True)
+    x, _ = _batch(m.input_shape, n=2)
+    logits, aux = m(x, training=True)
+    assert logits.shape == (2, 10) and len(aux) == 1 and aux[0].shape == (2, 10)
+    assert m(x, training=False).shape == (2, 10)
+    s = convnets.summarize(m)
+    assert s["training_only_params"] == m.aux.trainable_params == m.trainable_params - m.main_params > 0
+    assert m.main_params == convnets.create_model("inception_v3_mini", input_shape=(28, 28, 1)).trainable_params
+    assert convnets.create_model("inception_v3_mini", aux_logits=True, include_top=False).aux is None
+
+
+def test_inception_resnet_v2_paper_layout():
+    """layout="paper": Fig. 15 (the Inception-v4 stem to 35x35x384, 5/10/5 blocks, no conv_7b) ends in 2144 maps;
+    32,417,496 parameters at any input (built at 75x75 here, zeros only); Keras's layout is the default."""
+    paper, keras_layout = counted("inception_resnet_v2", layout="paper", input_shape=(75, 75, 3)), \
+        counted("inception_resnet_v2", input_shape=(75, 75, 3))
+    assert paper.num_features == 2144 and keras_layout.num_features == 1536
+    assert paper.trainable_params == 32_417_496 and keras_layout.trainable_params == 55_813_192
+    assert [b.name for b in paper.blocks].count("block8_5") == 1 and paper.conv_7b is None
+    from convnets.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="layout must be one of keras, paper"):
+        convnets.create_model("inception_resnet_v2", layout="Fig. 15")

@@ -233,12 +233,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-check", action="store_true", help="tflite: skip the test-set comparison with the original")
 
     p = sub.add_parser("convert-keras", help="port a Keras Applications model (ImageNet weights if reachable) to a run directory")
-    p.add_argument("model", help="vgg16, vgg19, resnet50/101/152, densenet121/169/201, mobilenet_v1, mobilenet_v2")
+    p.add_argument("model", help="vgg16, vgg19, resnet50/101/152, resnet50v2/101v2/152v2, densenet121/169/201, "
+                                 "mobilenet_v1, mobilenet_v2, inception_v3, xception, inception_resnet_v2")
     p.add_argument("--out", required=True, metavar="RUN_DIR", help="run directory to write")
     p.add_argument("--weights", choices=["auto", "imagenet", "none"], default="auto",
                    help="auto: ImageNet if it can be downloaded, else random (default)")
     p.add_argument("--alpha", type=float, default=1.0, metavar="A", help="MobileNet width multiplier (default 1.0)")
-    p.add_argument("--size", type=_positive_int, default=224, metavar="S", help="input resolution, S x S (default 224)")
+    p.add_argument("--size", type=_positive_int, metavar="S",
+                   help="input resolution, S x S (default: the model's, 224; 299 for inception_v3, xception, "
+                        "inception_resnet_v2)")
     for command in sub.choices.values():  # --debug after the command too: either place works
         command.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="show tracebacks for errors")
     return parser

@@ -3,13 +3,19 @@
 Anyone with Keras's ImageNet weights can run them through these low-level
 models; the tests use it to show that our networks compute exactly what Keras
 computes. Supported: VGG16/19, ResNet50/101/152, ResNet50V2/101V2/152V2,
-DenseNet121/169/201, MobileNet (any alpha) and MobileNetV2 (any alpha), with or without the top; a
+DenseNet121/169/201, MobileNet (any alpha) and MobileNetV2 (any alpha), InceptionV3,
+Xception and InceptionResNetV2, with or without the top; a
 model built with ``include_top=False`` becomes ours with ``include_top=False``
 and the same ``pooling`` (None, "avg" or "max": its last layer says which).
 
 Weights are matched by layer name (ours are the papers' names, translated to
 Keras's by one small function per family) and every tensor's shape is checked,
-so a mismatch is an error naming the layer, never a silent misload. Keras is
+so a mismatch is an error naming the layer, never a silent misload. Where Keras
+leaves a layer unnamed (all of InceptionV3's convolutions and BatchNorms, most of
+InceptionResNetV2's, Xception's 1x1 shortcuts), the translation says so (None) and
+the layer is matched by order: Keras numbers automatic names as it creates the
+layers (``conv2d``, ``conv2d_1``, ...), and our forward pass runs the same layers in
+that order, so the n-th unnamed convolution of ours is Keras's n-th. Keras is
 imported only by the caller (``from_keras`` only reads ``model.layers``) and by
 ``convert_keras``, behind ``convnets convert-keras`` (Keras ships with TensorFlow).
 """
@@ -23,8 +29,8 @@ from typing import Any
 import numpy as np
 
 from convnets.errors import ConfigError
-from convnets.layers import BatchNorm, Conv2D, Dense, DepthwiseConv2D, record_layers
-from convnets.models import Model, create_model
+from convnets.layers import BatchNorm, Conv2D, Dense, DepthwiseConv2D, SeparableConv2D, record_layers
+from convnets.models import Model, create_model, model_info
 
 
 def _resnet_name(path: str) -> str:
@@ -67,7 +73,24 @@ def _mobilenet_v2_name(path: str) -> str:
             "fc": "predictions"}.get(path, path)
 
 
-def _identify(keras_model: Any) -> tuple[str, dict[str, Any], Callable[[str], str]]:
+def _inception_v3_name(path: str) -> str | None:
+    return "predictions" if path == "fc" else None  # Keras names none of its convolutions and BatchNorms
+
+
+def _xception_name(path: str) -> str | None:
+    if re.fullmatch(r"block\d+/residual/(conv|bn)", path):
+        return None  # the 1x1 shortcuts are unnamed in Keras
+    return "predictions" if path == "fc" else path.replace("/", "_")  # block2/sepconv1_bn -> block2_sepconv1_bn
+
+
+def _inception_resnet_v2_name(path: str) -> str | None:
+    m = re.fullmatch(r"(block(?:35|17|8)_\d+)/up", path)
+    if m:
+        return f"{m.group(1)}_conv"
+    return {"conv_7b/conv": "conv_7b", "conv_7b/bn": "conv_7b_bn", "fc": "predictions"}.get(path)  # else unnamed
+
+
+def _identify(keras_model: Any) -> tuple[str, dict[str, Any], Callable[[str], str | None]]:
     """(our model name, builder options, name translation) for a Keras Applications model."""
     name = keras_model.name.lower()
     if name in ("vgg16", "vgg19"):
@@ -83,9 +106,16 @@ def _identify(keras_model: Any) -> tuple[str, dict[str, Any], Callable[[str], st
         v2, alpha = m.groups()
         return ("mobilenet_v2" if v2 else "mobilenet_v1"), {"alpha": float(alpha)}, (
             _mobilenet_v2_name if v2 else _mobilenet_v1_name)
+    if name == "inception_v3":
+        return name, {}, _inception_v3_name  # our defaults are Keras's layout (no gamma, no aux head)
+    if name == "xception":
+        return name, {}, _xception_name
+    if name == "inception_resnet_v2":
+        return name, {}, _inception_resnet_v2_name
     raise ConfigError(
         f"cannot convert Keras model {keras_model.name!r}: supported are VGG16/19, ResNet50/101/152, "
-        "ResNet50V2/101V2/152V2, DenseNet121/169/201, MobileNet and MobileNetV2 from keras.applications"
+        "ResNet50V2/101V2/152V2, DenseNet121/169/201, MobileNet, MobileNetV2, InceptionV3, Xception and "
+        "InceptionResNetV2 from keras.applications"
     )
 
 
@@ -103,10 +133,14 @@ def _copy(layer: Any, keras_layer: Any, what: str) -> None:
             if ours is not None:
                 _assign(ours, weights[theirs], f"{what}.{theirs}")
         return
-    kernel = weights.get("kernel", weights.get("depthwise_kernel"))
-    if isinstance(layer, Dense) and kernel.ndim == 4:  # Keras's 1x1-conv classifier (MobileNet v1)
-        kernel = kernel.reshape(kernel.shape[-2], kernel.shape[-1])
-    _assign(layer.w, kernel, f"{what}.kernel")
+    if isinstance(layer, SeparableConv2D):  # Keras's SeparableConv2D holds the same two kernels
+        _assign(layer.depthwise_kernel, weights["depthwise_kernel"], f"{what}.depthwise_kernel")
+        _assign(layer.pointwise_kernel, weights["pointwise_kernel"], f"{what}.pointwise_kernel")
+    else:
+        kernel = weights.get("kernel", weights.get("depthwise_kernel"))
+        if isinstance(layer, Dense) and kernel.ndim == 4:  # Keras's 1x1-conv classifier (MobileNet v1)
+            kernel = kernel.reshape(kernel.shape[-2], kernel.shape[-1])
+        _assign(layer.w, kernel, f"{what}.kernel")
     if layer.b is not None:
         _assign(layer.b, weights["bias"], f"{what}.bias")
     elif "bias" in weights:
@@ -122,6 +156,23 @@ def _top_and_pooling(keras_model: Any) -> tuple[bool, str | None]:
     if any(layer.name in ("predictions", "conv_preds") for layer in keras_model.layers):
         return True, None
     return False, _KERAS_POOLING.get(type(keras_model.layers[-1]).__name__)
+
+
+_AUTO_NAME = re.compile(r"(conv2d|batch_normalization)(?:_(\d+))?")  # Keras's automatic layer names
+
+
+def _unnamed(keras_model: Any) -> dict[str, list[Any]]:
+    """The Keras layers with only an automatic name, per kind, in the order Keras created them.
+
+    ``model.layers`` is not that order (it follows the graph, branch by branch); the number
+    Keras appends to an automatic name counts up as layers are created, so it is.
+    """
+    found: dict[str, list[tuple[int, Any]]] = {"conv2d": [], "batch_normalization": []}
+    for layer in keras_model.layers:
+        m = _AUTO_NAME.fullmatch(layer.name)
+        if m and layer.weights:
+            found[m.group(1)].append((int(m.group(2) or 0), layer))
+    return {kind: [layer for _, layer in sorted(rows, key=lambda r: r[0])] for kind, rows in found.items()}
 
 
 def from_keras(keras_model: Any) -> Model:
@@ -144,12 +195,22 @@ def from_keras(keras_model: Any) -> Model:
     num_classes = int(keras_model.output_shape[-1]) if include_top else 1000
     model = create_model(ours_name, num_classes=num_classes, input_shape=input_shape, **options)
     keras_layers = {l.name: l for l in keras_model.layers if l.weights}
+    unnamed = _unnamed(keras_model)
     used = set()
     for row in record_layers(model, input_shape):
         layer = row["layer"]
-        if not isinstance(layer, (Conv2D, DepthwiseConv2D, Dense, BatchNorm)):
+        if not isinstance(layer, (Conv2D, DepthwiseConv2D, SeparableConv2D, Dense, BatchNorm)):
             continue
         k_name = translate(row["name"])
+        if k_name is None:  # unnamed in Keras: its next unnamed layer of this kind
+            kind = "batch_normalization" if isinstance(layer, BatchNorm) else "conv2d"
+            if not unnamed[kind]:
+                raise ConfigError(f"our layer {row['name']} has no unnamed Keras {kind} layer left in "
+                                  f"{keras_model.name} to match")
+            keras_layer = unnamed[kind].pop(0)
+            _copy(layer, keras_layer, f"{row['name']} (Keras {keras_layer.name})")
+            used.add(keras_layer.name)
+            continue
         if k_name not in keras_layers:
             raise ConfigError(f"our layer {row['name']} (Keras name {k_name!r}) has no counterpart in "
                               f"{keras_model.name}")
@@ -171,6 +232,8 @@ KERAS_APPLICATIONS = {
     "densenet121": ("DenseNet121", "torch"), "densenet169": ("DenseNet169", "torch"),
     "densenet201": ("DenseNet201", "torch"),
     "mobilenet_v1": ("MobileNet", "tf"), "mobilenet_v2": ("MobileNetV2", "tf"),
+    "inception_v3": ("InceptionV3", "tf"), "xception": ("Xception", "tf"),
+    "inception_resnet_v2": ("InceptionResNetV2", "tf"),
 }
 _MODES = {
     "caffe": dict(mean=(103.939 / 255, 116.779 / 255, 123.68 / 255), std=(1 / 255,) * 3, channel_order="bgr"),
@@ -196,14 +259,16 @@ def imagenet_class_names() -> list[str]:
     return files("convnets.data").joinpath("imagenet_classes.txt").read_text().splitlines()
 
 
-def convert_keras(name: str, out: str, weights: str = "auto", alpha: float = 1.0, size: int = 224,
+def convert_keras(name: str, out: str, weights: str = "auto", alpha: float = 1.0, size: int | None = None,
                   log: Callable[[str], None] = print) -> dict[str, Any]:
     """Build ``keras.applications.<name>``, port it with ``from_keras`` and save a run directory
     that ``predict``, ``features``, ``gradcam``, ``export`` and ``evaluate`` accept.
 
     ``weights``: "imagenet" (download through Keras; needs the internet), "none" (random
     initialisation: for testing the plumbing), or "auto" (ImageNet if it can be fetched,
-    otherwise random with a warning; $CONVNETS_NO_DOWNLOAD=1 means random).
+    otherwise random with a warning; $CONVNETS_NO_DOWNLOAD=1 means random). ``size``: the
+    input side, by default the model's (224; 299 for InceptionV3, Xception, InceptionResNetV2,
+    whose ImageNet weights with the top need it).
     """
     import os
     from pathlib import Path
@@ -215,6 +280,8 @@ def convert_keras(name: str, out: str, weights: str = "auto", alpha: float = 1.0
 
     if name not in KERAS_APPLICATIONS:
         raise ConfigError(f"convert-keras supports {', '.join(KERAS_APPLICATIONS)}; not {name!r}")
+    if size is None:
+        size = model_info(name).input_shape[0]
     if weights not in ("auto", "imagenet", "none"):
         raise ConfigError(f"--weights must be auto, imagenet or none, not {weights!r}")
     if latest_checkpoint(out):

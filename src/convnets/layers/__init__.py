@@ -9,7 +9,7 @@ from convnets.layers.activations import Activation, scaled_tanh
 from convnets.layers.attention import SqueezeExcite as SqueezeExcite  # SENet's block (explicit re-export)
 from convnets.layers.composite import ConvBN
 from convnets.layers.base import Block, Lambda, Layer, Sequential, count_params, layer_outputs, record_layers, thread_shape
-from convnets.layers.conv import Conv2D, DepthwiseConv2D, PartialConv2D
+from convnets.layers.conv import Conv2D, DepthwiseConv2D, PartialConv2D, SeparableConv2D
 from convnets.layers.dense import Dense, Flatten
 from convnets.layers.dropout import Dropout
 from convnets.layers.norm import BatchNorm, LocalResponseNorm
@@ -18,6 +18,6 @@ from convnets.layers.pool import AvgPool2D, GlobalAvgPool, GlobalMaxPool, MaxPoo
 __all__ = [
     "Activation", "AvgPool2D", "BatchNorm", "Block", "Conv2D", "ConvBN", "Dense", "DepthwiseConv2D",
     "Dropout", "Flatten", "GlobalAvgPool", "GlobalMaxPool", "Lambda", "Layer",
-    "LocalResponseNorm", "MaxPool2D", "PartialConv2D", "Sequential", "Subsampling2D",
+    "LocalResponseNorm", "MaxPool2D", "PartialConv2D", "SeparableConv2D", "Sequential", "Subsampling2D",
     "count_params", "init", "layer_outputs", "record_layers", "scaled_tanh", "thread_shape",
 ]

@@ -18,21 +18,24 @@ class ConvBN(Block):
 
     With ``depthwise=True`` the convolution is a ``DepthwiseConv2D`` (MobileNet): one filter per channel, so
     ``out_channels`` must equal ``in_channels``.
-    Children are named ``conv`` and ``bn`` unless ``conv_name``/``bn_name`` say otherwise.
+    Children are named ``conv`` and ``bn`` unless ``conv_name``/``bn_name`` say otherwise. ``bn_scale=False``
+    leaves out BatchNorm's gamma (Inception v3 and Inception-ResNet-v2, as Keras builds them: the ReLU that
+    follows makes a per-channel scale redundant once the next layer is linear).
     """
 
     def __init__(
         self,
         in_channels: int,
         out_channels: int,
-        kernel_size: int = 3,
-        stride: int = 1,
+        kernel_size: int | tuple[int, int] = 3,
+        stride: int | tuple[int, int] = 1,
         padding: Padding = "same",
         act: str | None = "relu",
         use_bias: bool = False,
         depthwise: bool = False,
         bn_epsilon: float = 1e-5,
         bn_momentum: float = 0.9,
+        bn_scale: bool = True,
         w_init: str = "he_normal",
         conv_name: str = "conv",
         bn_name: str = "bn",
@@ -48,7 +51,7 @@ class ConvBN(Block):
         else:
             self.conv = Conv2D(in_channels, out_channels, kernel_size, stride, padding, use_bias=use_bias,
                                w_init=w_init, name=conv_name)
-        self.bn = BatchNorm(out_channels, momentum=bn_momentum, epsilon=bn_epsilon, name=bn_name)
+        self.bn = BatchNorm(out_channels, momentum=bn_momentum, epsilon=bn_epsilon, scale=bn_scale, name=bn_name)
         self.act = activations.get(act) if act else None
 
     def forward(self, x: tf.Tensor, training: bool = False) -> tf.Tensor:

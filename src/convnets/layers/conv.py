@@ -1,5 +1,6 @@
-"""Convolutions: ``Conv2D`` (with groups), ``DepthwiseConv2D`` and LeNet's
-``PartialConv2D`` (a fixed connection table between input and output maps).
+"""Convolutions: ``Conv2D`` (with groups), ``DepthwiseConv2D``, ``SeparableConv2D``
+(depthwise then pointwise, Xception's layer) and LeNet's ``PartialConv2D`` (a fixed
+connection table between input and output maps).
 
 Kernels are HWIO, activations NHWC, as TensorFlow's CPU kernels want them.
 """
@@ -212,3 +213,76 @@ class PartialConv2D(Layer):
         oh, ow, _ = self.output_shape(input_shape)
         kh, kw = self.kernel_size
         return oh * ow * kh * kw * sum(len(t) for t in self.table)
+
+
+class SeparableConv2D(Layer):
+    """A depthwise separable convolution as one layer: a ``k x k`` filter per input channel
+    (times ``depth_multiplier``), then a 1x1 convolution mixing the channels, with no
+    nonlinearity between them (Xception, Chollet 2016, Sec. 2 and Fig. 4; Keras's
+    ``SeparableConv2D``, whose weights it holds as they are: ``depthwise_kernel``
+    (kh, kw, in, multiplier) and ``pointwise_kernel`` (1, 1, in x multiplier, out)).
+
+    Parameters: ``kh*kw*in*m + in*m*out`` (+ ``out`` with a bias). MACs count both parts,
+    the depthwise ``H_out*W_out*in*m*kh*kw`` and the pointwise ``H_out*W_out*in*m*out``;
+    the stride and padding belong to the depthwise part (the pointwise part is 1x1/1).
+    MobileNet writes the same factorisation as two layers, each with BatchNorm and ReLU.
+    """
+
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size: int | tuple[int, int] = 3,
+        stride: int | tuple[int, int] = 1,
+        padding: pad.Padding = "same",
+        dilation: int | tuple[int, int] = 1,
+        depth_multiplier: int = 1,
+        use_bias: bool = True,
+        w_init: str | initializers.Initializer = "glorot_uniform",
+        b_init: str | initializers.Initializer = "zeros",
+        name: str | None = None,
+    ):
+        super().__init__(name=name)
+        if depth_multiplier < 1:
+            raise ConfigError(f"{name}: depth_multiplier must be >= 1, got {depth_multiplier}")
+        self.in_channels, self.out_channels, self.depth_multiplier = in_channels, out_channels, depth_multiplier
+        self.kernel_size = pad.pair(kernel_size, "kernel_size")
+        self.stride = pad.pair(stride, "stride")
+        self.dilation = pad.pair(dilation, "dilation")
+        self.padding = pad.normalize(padding)
+        kh, kw = self.kernel_size
+        mid = in_channels * depth_multiplier
+        init = initializers.get(w_init)
+        # Fans as Keras's initialisers compute them for each kernel shape.
+        self.depthwise_kernel = tf.Variable(init((kh, kw, in_channels, depth_multiplier), kh * kw * in_channels,
+                                                 kh * kw * depth_multiplier), name="depthwise_kernel")
+        self.pointwise_kernel = tf.Variable(init((1, 1, mid, out_channels), mid, out_channels), name="pointwise_kernel")
+        self.b = (
+            tf.Variable(initializers.get(b_init)((out_channels,), mid, out_channels), name="b") if use_bias else None
+        )
+
+    def forward(self, x: tf.Tensor, training: bool = False) -> tf.Tensor:
+        x, padding = pad.pad_for_window(x, self.padding, self.kernel_size, self.stride, self.dilation)
+        y = tf.nn.separable_conv2d(
+            x,
+            tf.cast(self.depthwise_kernel, x.dtype),
+            tf.cast(self.pointwise_kernel, x.dtype),
+            strides=(1, *self.stride, 1),
+            padding=padding,
+            dilations=self.dilation,
+        )
+        if self.b is not None:
+            y = tf.nn.bias_add(y, tf.cast(self.b, x.dtype))
+        return y
+
+    def output_shape(self, input_shape: Shape) -> Shape:
+        h, w, c = input_shape
+        if c != self.in_channels:
+            raise ConfigError(f"{self.name}: expected {self.in_channels} input channels, got {c}")
+        oh, ow = self.window_hw((h, w), self.kernel_size, self.stride, self.dilation, self.padding)
+        return (oh, ow, self.out_channels)
+
+    def macs(self, input_shape: Shape) -> int:
+        oh, ow, oc = self.output_shape(input_shape)
+        mid = self.in_channels * self.depth_multiplier
+        return oh * ow * mid * (self.kernel_size[0] * self.kernel_size[1] + oc)

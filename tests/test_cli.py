@@ -17,9 +17,9 @@ import numpy as np
 import pandas as pd
 import pytest
 import tensorflow as tf
+from test_data import write_mnist, write_png  # tiny IDX files in the canonical layout; image files
 
 from convnets.cli import main, parse_model_args, parse_value
-from test_data import write_mnist, write_png  # tiny IDX files in the canonical layout; image files
 
 
 def run_cli(capsys, *argv: str) -> tuple[int, str, str]:
@@ -266,7 +266,8 @@ def test_default_run_directory_names_the_image_folder(capsys, tmp_path, monkeypa
 
 def _cli(*argv: str, env: dict[str, str] | None = None, **kw) -> subprocess.Popen:
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", **(env or {})}
-    return subprocess.Popen([sys.executable, "-m", "convnets.cli", *argv], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, **kw)
+    return subprocess.Popen([sys.executable, "-m", "convnets.cli", *argv], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=env, **kw)
 
 
 def _cli_paused(tmp_path: Path, at: str, *argv: str) -> subprocess.Popen:

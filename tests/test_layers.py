@@ -8,8 +8,20 @@ import tensorflow as tf
 
 from convnets.errors import ConfigError
 from convnets.layers import (
-    AvgPool2D, BatchNorm, Conv2D, Dense, DepthwiseConv2D, Dropout, Flatten, GlobalAvgPool,
-    LocalResponseNorm, MaxPool2D, PartialConv2D, Subsampling2D, init, record_layers,
+    AvgPool2D,
+    BatchNorm,
+    Conv2D,
+    Dense,
+    DepthwiseConv2D,
+    Dropout,
+    Flatten,
+    GlobalAvgPool,
+    LocalResponseNorm,
+    MaxPool2D,
+    PartialConv2D,
+    Subsampling2D,
+    init,
+    record_layers,
 )
 from convnets.layers import padding as pad
 from convnets.layers.base import Sequential
@@ -34,7 +46,8 @@ def conv_ref(x, w, stride=1, pads=(0, 0, 0, 0), groups=1):
     return out
 
 
-@pytest.mark.parametrize("stride,padding,pads", [(1, "valid", (0, 0, 0, 0)), (1, 1, (1, 1, 1, 1)), (2, 1, (1, 1, 1, 1)), (2, ((0, 1), (2, 0)), (0, 1, 2, 0))])
+@pytest.mark.parametrize("stride,padding,pads", [(1, "valid", (0, 0, 0, 0)), (1, 1, (1, 1, 1, 1)), (2, 1, (1, 1, 1, 1)),
+                                                (2, ((0, 1), (2, 0)), (0, 1, 2, 0))])
 def test_conv2d_matches_numpy(stride, padding, pads):
     x = np.random.default_rng(0).normal(size=(2, 7, 8, 3)).astype(np.float32)
     conv = Conv2D(3, 4, 3, stride=stride, padding=padding, name="c")
@@ -213,7 +226,8 @@ def test_dropout_only_in_training():
         Dropout(1.0)
 
 
-@pytest.mark.parametrize("name,expected_std", [("he_normal", np.sqrt(2 / 100)), ("glorot_uniform", np.sqrt(2 / 200)), ("lecun_normal", np.sqrt(1 / 100))])
+@pytest.mark.parametrize("name,expected_std", [("he_normal", np.sqrt(2 / 100)), ("glorot_uniform", np.sqrt(2 / 200)),
+                                               ("lecun_normal", np.sqrt(1 / 100))])
 def test_initialisers_have_the_papers_variance(name, expected_std):
     w = init.get(name)((100, 100), 100, 100).numpy()
     assert w.std() == pytest.approx(expected_std, rel=0.05)

@@ -16,7 +16,6 @@ import signal
 import sys
 from typing import Any
 
-
 EPILOG = """examples:
   convnets list
   convnets summary lenet5
@@ -88,7 +87,9 @@ def parse_model_args(items: list[str] | None) -> dict[str, Any]:
 
 
 def _add_model_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--input-shape", metavar="H,W,C", help="model input shape (default: the model's, or the recipe's for the data set: the minis take Fashion-MNIST at 28,28,1)")
+    p.add_argument("--input-shape", metavar="H,W,C",
+                   help="model input shape (default: the model's, or the recipe's for the data set: "
+                        "the minis take Fashion-MNIST at 28,28,1)")
     p.add_argument("--num-classes", type=int, metavar="N", help="classifier outputs (default: the model's, or the data set's)")
     p.add_argument("--model-arg", action="append", metavar="KEY=VALUE", help="builder option, repeatable (e.g. alpha=0.5)")
 

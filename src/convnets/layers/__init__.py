@@ -7,8 +7,17 @@ import_tensorflow()  # once, quietly, before any module below imports it
 from convnets.layers import init
 from convnets.layers.activations import Activation, scaled_tanh
 from convnets.layers.attention import SqueezeExcite as SqueezeExcite  # SENet's block (explicit re-export)
+from convnets.layers.base import (
+    Block,
+    Lambda,
+    Layer,
+    Sequential,
+    count_params,
+    layer_outputs,
+    record_layers,
+    thread_shape,
+)
 from convnets.layers.composite import ConvBN
-from convnets.layers.base import Block, Lambda, Layer, Sequential, count_params, layer_outputs, record_layers, thread_shape
 from convnets.layers.conv import Conv2D, DepthwiseConv2D, PartialConv2D, SeparableConv2D
 from convnets.layers.dense import Dense, Flatten
 from convnets.layers.dropout import Dropout

@@ -1,0 +1,75 @@
+"""The Model surface of SqueezeNet, the pre-activation ResNets, Wide ResNet, ResNeXt and SENet:
+``include_top`` and ``pooling``.
+
+Every model is built once without its top (zeros only, at a small input) and gives its
+last feature map; its trainable count is then the registered one less the classifier
+(conv10 in SqueezeNet, the fc elsewhere). The minis go through every include_top/pooling
+combination and their pooled features are checked against the map.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+import convnets
+from convnets.layers import init
+
+FAMILIES = ("squeezenet", "preact_resnet", "wide_resnet", "resnext", "senet")
+IMAGENET_64 = ((64, 64, 3), (2, 2, 2048))  # 64 -> 32 (conv1) -> 16 (pool1) -> 8 -> 4 -> 2
+# name: (input shape, the last feature map at that input)
+CASES = {
+    "squeezenet1_0": ((64, 64, 3), (3, 3, 512)),  # conv1 29, Caffe pools 14, 7, 3
+    "squeezenet1_1": ((64, 64, 3), (3, 3, 512)),  # conv1 31, pools 15, 7, 3
+    "squeezenet_mini": ((32, 32, 3), (8, 8, 256)),
+    "resnet50v2": IMAGENET_64, "resnet101v2": IMAGENET_64, "resnet152v2": IMAGENET_64,
+    "preact_resnet164": ((32, 32, 3), (8, 8, 256)),
+    "preact_resnet20": ((32, 32, 3), (8, 8, 64)),
+    "wrn28_10": ((32, 32, 3), (8, 8, 640)), "wrn16_8": ((32, 32, 3), (8, 8, 512)),
+    "wrn40_4": ((32, 32, 3), (8, 8, 256)), "wrn10_2": ((32, 32, 3), (8, 8, 128)),
+    "wide_resnet50_2": IMAGENET_64, "wide_resnet101_2": IMAGENET_64,
+    "resnext50_32x4d": IMAGENET_64, "resnext101_32x8d": IMAGENET_64,
+    "resnext29_8x64d": ((32, 32, 3), (8, 8, 1024)), "resnext29_16x64d": ((32, 32, 3), (8, 8, 1024)),
+    "resnext_mini": ((32, 32, 3), (8, 8, 256)),
+    "seresnet50": IMAGENET_64, "seresnext50_32x4d": IMAGENET_64,
+    "se_resnet20": ((32, 32, 3), (8, 8, 64)),
+}
+# Built by the registry-wide test only (1001 layers): the class and the units of preact_resnet164.
+SKIPPED = {"preact_resnet1001"}
+MINIS = [n for n in CASES if convnets.model_info(n).mini]
+
+
+def test_every_model_of_these_families_is_covered():
+    names = {n for n in convnets.list_models() if convnets.model_info(n).family.name in FAMILIES}
+    assert names == set(CASES) | SKIPPED
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_features_without_the_top(name):
+    shape, features = CASES[name]
+    info = convnets.model_info(name)
+    with init.zeros_only():
+        m = convnets.create_model(name, input_shape=shape, include_top=False)
+    assert m.num_features == features[-1] and m.feature_shape(shape) == features
+    assert m.output_shape() == features
+    assert tuple(m(tf.zeros((1, *shape))).shape) == (1, *features)
+    # The classifier, a Dense (or SqueezeNet's 1x1 conv10) on num_features, is all that is gone.
+    assert info.params[0] - m.trainable_params == (features[-1] + 1) * info.num_classes
+
+
+@pytest.mark.parametrize("name", MINIS)
+def test_minis_every_top_and_pooling(name):
+    shape, features = CASES[name]
+    x = tf.random.stateless_normal((2, *shape), seed=(5, 6))
+    for include_top in (True, False):
+        for pooling in (None, "avg", "max"):
+            m = convnets.create_model(name, include_top=include_top, pooling=pooling)
+            expected = (10,) if include_top else features if pooling is None else (features[-1],)
+            assert m.output_shape() == expected and tuple(m(x).shape) == (2, *expected), (include_top, pooling)
+    init.set_seed(1)
+    fmap = convnets.create_model(name, include_top=False)(x, training=True).numpy()
+    for pooling, reduce in (("avg", np.mean), ("max", np.max)):
+        init.set_seed(1)
+        pooled = convnets.create_model(name, include_top=False, pooling=pooling)(x, training=True).numpy()
+        np.testing.assert_allclose(pooled, reduce(fmap, axis=(1, 2)), rtol=1e-5, atol=1e-6)

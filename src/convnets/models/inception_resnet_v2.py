@@ -91,7 +91,7 @@ from convnets.errors import ConfigError
 from convnets.layers import AvgPool2D, Conv2D, Dense, Dropout, GlobalAvgPool, MaxPool2D, thread_shape
 from convnets.layers.base import Block, Layer, Shape
 from convnets.models.base import Model
-from convnets.models.inception_v3 import STEM, StemConv, Unit, conv_unit
+from convnets.models.inception_v3 import STEM, StemConv, Unit, build_stem, conv_unit
 from convnets.models.registry import Family, Paper, Reference, register
 
 FAMILY = Family("inception_resnet_v2", "Inception-ResNet-v2",
@@ -288,14 +288,7 @@ class InceptionResNetV2(Model):
                  bn_scale: bool = False, dropout: float = 0.0, name: str = "inception_resnet_v2"):
         super().__init__(num_classes, input_shape, name=name, include_top=include_top, pooling=pooling)
         unit = conv_unit(bn_scale)
-        self.stem: list[Layer] = []
-        c = input_shape[2]
-        for row in config.stem:
-            if isinstance(row, str):
-                self.stem.append(MaxPool2D(3, 2, name=row))
-            else:
-                self.stem.append(unit(c, row.filters, row.kernel, row.stride, row.padding, name=row.name))
-                c = row.filters
+        self.stem, c = build_stem(config.stem, input_shape[2], unit)
         self.blocks: list[Block] = []
         residual = [s for s in config.stages if isinstance(s, ResidualSpec)]
         for stage in config.stages:

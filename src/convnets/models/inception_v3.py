@@ -115,6 +115,20 @@ def conv_unit(bn_scale: bool = False) -> Unit:
     return partial(ConvBN, act="relu", bn_epsilon=1e-3, bn_scale=bn_scale, w_init="glorot_uniform")
 
 
+def build_stem(rows: Any, channels: int, unit: Unit) -> tuple[list[Layer], int]:
+    """The stem's layers from its rows (a ``StemConv``, or a name for a 3x3/2 max pool), and its output channels.
+
+    Shared with Inception-ResNet-v2, whose stem is the same kind of rows."""
+    layers: list[Layer] = []
+    for row in rows:
+        if isinstance(row, str):
+            layers.append(MaxPool2D(3, 2, name=row))
+        else:
+            layers.append(unit(channels, row.filters, row.kernel, row.stride, row.padding, name=row.name))
+            channels = row.filters
+    return layers, channels
+
+
 # --- the modules as data: each row names its widths after the paper's figures ----------------------
 
 class StemConv(NamedTuple):
@@ -436,14 +450,7 @@ class InceptionV3(Model):
                  bn_scale: bool = False, dropout: float = 0.0, name: str = "inception_v3"):
         super().__init__(num_classes, input_shape, name=name, include_top=include_top, pooling=pooling)
         unit = conv_unit(bn_scale)
-        self.stem: list[Layer] = []
-        c = input_shape[2]
-        for row in config.stem:
-            if isinstance(row, str):
-                self.stem.append(MaxPool2D(3, 2, name=row))
-            else:
-                self.stem.append(unit(c, row.filters, row.kernel, row.stride, row.padding, name=row.name))
-                c = row.filters
+        self.stem, c = build_stem(config.stem, input_shape[2], unit)
         self.blocks: list[Block] = []
         self.aux: AuxHead | None = None
         for i, spec in enumerate(config.modules):

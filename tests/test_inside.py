@@ -46,6 +46,20 @@ def test_conv_kernels_of_lenet5_follow_table_1():
     assert connected[:, 15].all() and connected.sum() == 60
 
 
+def test_conv_kernels_include_separable_convolutions():
+    """Xception's separable convolutions are shown by their 3x3 depthwise kernels (one per input channel)."""
+    from convnets.layers import SeparableConv2D, record_layers
+
+    with init.zeros_only():
+        model = create_model("xception_mini")
+    separable = [r["name"] for r in record_layers(model, model.input_shape) if isinstance(r["layer"], SeparableConv2D)]
+    kernels = dict(conv_kernels(model))
+    assert separable and set(separable) <= set(kernels)
+    assert all(kernels[n].shape[:2] == (3, 3) and kernels[n].shape[3] == 1 for n in separable)
+    plt_fig = plot_filters(kernels[separable[0]])
+    assert plt_fig.axes
+
+
 def test_feature_maps_shapes_and_layer_lookup():
     model = create_model("resnet20", input_shape=(32, 32, 3))
     x = tf.random.stateless_uniform((1, 32, 32, 3), seed=(1, 2))

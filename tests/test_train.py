@@ -116,6 +116,13 @@ def test_every_setting_is_checked(name, value, message):
         TrainConfig.from_dict({**TrainConfig().to_dict(), name: value})
 
 
+def test_a_step_schedule_without_milestones_is_refused():
+    """Without step_epochs the step schedule would silently be a constant rate."""
+    with pytest.raises(ConfigError, match="the step schedule needs step_epochs"):
+        TrainConfig(schedule="step")
+    assert TrainConfig(schedule="step", step_epochs=[2]).step_epochs == [2]
+
+
 def test_every_field_has_a_refused_value():
     assert {f.name for f in dataclasses.fields(TrainConfig)} == {name for name, _, _ in BAD_SETTINGS}
 

@@ -6,7 +6,7 @@ import_tensorflow()  # once, quietly, before any module below imports it
 
 from convnets.layers import init
 from convnets.layers.activations import Activation, scaled_tanh
-from convnets.layers.attention import SqueezeExcite as SqueezeExcite  # SENet's block (explicit re-export)
+from convnets.layers.attention import SqueezeExcite
 from convnets.layers.base import (
     Block,
     Lambda,
@@ -27,6 +27,7 @@ from convnets.layers.pool import AvgPool2D, GlobalAvgPool, GlobalMaxPool, MaxPoo
 __all__ = [
     "Activation", "AvgPool2D", "BatchNorm", "Block", "Conv2D", "ConvBN", "Dense", "DepthwiseConv2D",
     "Dropout", "Flatten", "GlobalAvgPool", "GlobalMaxPool", "Lambda", "Layer",
-    "LocalResponseNorm", "MaxPool2D", "PartialConv2D", "SeparableConv2D", "Sequential", "Subsampling2D",
+    "LocalResponseNorm", "MaxPool2D", "PartialConv2D", "SeparableConv2D", "Sequential", "SqueezeExcite",
+    "Subsampling2D",
     "count_params", "init", "layer_outputs", "record_layers", "scaled_tanh", "thread_shape",
 ]

@@ -118,6 +118,10 @@ class TrainConfig:
     def __post_init__(self) -> None:
         for f in fields(self):
             setattr(self, f.name, _checked(f.name, getattr(self, f.name), _TYPES[f.name], f.metadata))
+        if self.schedule == "step" and not self.step_epochs:
+            # Without milestones a step schedule is a constant rate: say so rather than run one.
+            raise ConfigError("the step schedule needs step_epochs (--step-epochs E [E ...]): the epochs at which "
+                              "the learning rate is multiplied by lr_factor")
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -32,6 +32,7 @@ from convnets.layers import (  # noqa: E402
     DepthwiseConv2D,
     MaxPool2D,
     PartialConv2D,
+    SeparableConv2D,
     Subsampling2D,
     layer_outputs,
     record_layers,
@@ -59,7 +60,8 @@ def conv_kernels(model: Model) -> list[tuple[str, np.ndarray]]:
     """Every convolution's kernel as (name, HWIO array), in forward order.
 
     LeNet-5's partial C3 is shown as its equivalent dense kernel (zeros where a
-    map is not connected, Table I); a depthwise kernel as (H, W, C, multiplier).
+    map is not connected, Table I); a depthwise kernel as (H, W, C, multiplier), and a
+    separable convolution (Xception) by its depthwise kernel, the one with a spatial extent.
     """
     rows = record_layers(model, model.input_shape)
     out = []
@@ -69,6 +71,8 @@ def conv_kernels(model: Model) -> list[tuple[str, np.ndarray]]:
             out.append((r["name"], layer.dense_kernel().numpy()))
         elif isinstance(layer, CONV_TYPES):
             out.append((r["name"], layer.w.numpy()))
+        elif isinstance(layer, SeparableConv2D):
+            out.append((r["name"], layer.depthwise_kernel.numpy()))
     return out
 
 

@@ -27,6 +27,8 @@ def test_every_family_has_a_page_in_the_learning_path(pages_script):
         assert (ROOT / "docs" / "prose" / f"{family.name}.md").is_file(), f"write docs/prose/{family.name}.md"
         assert (ROOT / "docs" / "architectures" / f"{family.name}.md").is_file(), family.name
         assert f"architectures/{family.name}.md" in index
+        assert family.problem and family.idea, f"{family.name}: its Family needs problem= and idea= (the path's row)"
+        assert f"| {family.problem} | {family.idea} |" in index, family.name
     order = [line.split("|")[1].strip() for line in index.splitlines() if line.startswith("| 1") or line.startswith("| 2")]
     assert [int(y) for y in order] == sorted(f.year for f in families)
 

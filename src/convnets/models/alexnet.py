@@ -48,7 +48,9 @@ from convnets.models.registry import Family, Paper, register
 
 FAMILY = Family("alexnet", "AlexNet", Paper("Krizhevsky, Sutskever & Hinton",
                                             "ImageNet Classification with Deep Convolutional Neural Networks", 2012),
-                full="alexnet", mini="alexnet_mini")
+                full="alexnet", mini="alexnet_mini",
+                problem="could a deep net win at ImageNet scale?",
+                idea="ReLU, dropout, data augmentation and GPUs: depth that trains")
 
 
 @dataclass(frozen=True)

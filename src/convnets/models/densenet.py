@@ -56,7 +56,9 @@ from convnets.models.registry import Family, Paper, Reference, register
 
 FAMILY = Family("densenet", "DenseNet", Paper("Huang, Liu, van der Maaten & Weinberger",
                                               "Densely Connected Convolutional Networks", 2016, "1608.06993"),
-                full="densenet121", mini="densenet_mini")
+                full="densenet121", mini="densenet_mini",
+                problem="features are recomputed layer after layer",
+                idea="dense connections: every layer sees the concatenated maps of all before it")
 
 BOTTLENECK_WIDTH = 4  # "each 1x1 convolution produce 4k feature-maps" (Sec. 3)
 COMPRESSION = 0.5  # theta, DenseNet-C (Sec. 3)

@@ -74,7 +74,9 @@ from convnets.models.base import Model
 from convnets.models.registry import Family, Paper, register
 
 FAMILY = Family("googlenet", "GoogLeNet", Paper("Szegedy et al.", "Going Deeper with Convolutions", 2014, "1409.4842"),
-                full="googlenet", mini="googlenet_mini")
+                full="googlenet", mini="googlenet_mini",
+                problem="more depth and width without the cost",
+                idea="the inception module: parallel branches, with 1x1 convolutions to reduce channels first")
 
 
 class InceptionSpec(NamedTuple):

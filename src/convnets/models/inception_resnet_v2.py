@@ -98,7 +98,9 @@ FAMILY = Family("inception_resnet_v2", "Inception-ResNet-v2",
                 Paper("Szegedy, Ioffe, Vanhoucke & Alemi",
                       "Inception-v4, Inception-ResNet and the Impact of Residual Connections on Learning", 2016,
                       "1602.07261"),
-                full="inception_resnet_v2", mini="inception_resnet_v2_mini")
+                full="inception_resnet_v2", mini="inception_resnet_v2_mini",
+                problem="can inception modules use shortcuts too?",
+                idea="residual inception blocks with scaled residuals")
 
 
 class Conv(NamedTuple):

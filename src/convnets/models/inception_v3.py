@@ -105,7 +105,9 @@ from convnets.models.registry import Family, Paper, Reference, register
 FAMILY = Family("inception_v3", "Inception-v3",
                 Paper("Szegedy, Vanhoucke, Ioffe, Shlens & Wojna",
                       "Rethinking the Inception Architecture for Computer Vision", 2015, "1512.00567"),
-                full="inception_v3", mini="inception_v3_mini")
+                full="inception_v3", mini="inception_v3_mini",
+                problem="inception's cost and its large kernels",
+                idea="factorised convolutions (5x5 as two 3x3, 7x7 as 1x7 and 7x1), label smoothing")
 
 Unit = Callable[..., ConvBN]  # conv (no bias) + BatchNorm + ReLU: unit(cin, cout, kernel, stride, padding, name=)
 

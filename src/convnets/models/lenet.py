@@ -48,7 +48,9 @@ from convnets.models.registry import Family, Paper, register
 
 FAMILY = Family("lenet", "LeNet-5", Paper("LeCun, Bottou, Bengio & Haffner",
                                           "Gradient-Based Learning Applied to Document Recognition", 1998),
-                full="lenet5", mini="lenet5_modern")
+                full="lenet5", mini="lenet5_modern",
+                problem="hand-engineered features for reading digits",
+                idea="learned convolutions, weight sharing and subsampling, trained end to end by backpropagation")
 
 # Table I: which S2 maps (rows 0-5) feed each C3 map (columns 0-15).
 # The first six maps take 3 contiguous maps, the next six 4 contiguous, the next

@@ -63,7 +63,10 @@ PAPER_V1 = Paper("Howard et al.", "MobileNets: Efficient Convolutional Neural Ne
                  2017, "1704.04861")
 PAPER_V2 = Paper("Sandler, Howard, Zhu, Zhmoginov & Chen", "MobileNetV2: Inverted Residuals and Linear Bottlenecks",
                  2018, "1801.04381")
-FAMILY = Family("mobilenet", "MobileNet v1 and v2", PAPER_V1, full="mobilenet_v1", mini="mobilenet_v1_mini")
+FAMILY = Family("mobilenet", "MobileNet v1 and v2", PAPER_V1, full="mobilenet_v1", mini="mobilenet_v1_mini",
+                problem="convnets too costly for a phone",
+                idea="depthwise separable convolutions, width and resolution multipliers; v2: inverted residuals, "
+                "linear bottlenecks")
 
 # v1 Table 1: (pointwise filters, depthwise stride) of the 13 separable layers.
 V1_TABLE = ((64, 1), (128, 2), (128, 1), (256, 2), (256, 1), (512, 2), (512, 1), (512, 1), (512, 1), (512, 1),

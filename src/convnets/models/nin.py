@@ -52,7 +52,9 @@ from convnets.models.base import Model
 from convnets.models.registry import Family, Paper, register
 
 FAMILY = Family("nin", "Network in Network", Paper("Lin, Chen & Yan", "Network In Network", 2013, "1312.4400"),
-                full="nin", mini="nin_mini")
+                full="nin", mini="nin_mini",
+                problem="a convolution is a linear filter: too weak a local model",
+                idea="1x1 convolutions (mlpconv) and global average pooling instead of big fully connected layers")
 
 
 @dataclass(frozen=True)

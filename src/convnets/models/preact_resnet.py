@@ -96,7 +96,9 @@ from convnets.models.resnet import BOTTLENECK_EXPANSION, RESNET50, RESNET101, RE
 
 FAMILY = Family("preact_resnet", "Pre-activation ResNet (ResNet v2)",
                 Paper("He, Zhang, Ren & Sun", "Identity Mappings in Deep Residual Networks", 2016, "1603.05027"),
-                full="resnet50v2", mini="preact_resnet20")
+                full="resnet50v2", mini="preact_resnet20",
+                problem="very deep ResNets (1000 layers) stop improving",
+                idea="pre-activation units: BatchNorm and ReLU before each convolution, a clean identity path")
 
 KERAS_BN_EPSILON = 1.001e-5  # Keras Applications' BatchNorm epsilon in every ResNet
 DOWNSAMPLES = ("last", "first")

@@ -58,7 +58,9 @@ class Paper:
 class Family:
     """A family of architectures: one file in ``convnets/models``, one page in the docs.
 
-    ``full`` and ``mini`` name the models whose layer tables its page shows.
+    ``full`` and ``mini`` name the models whose layer tables its page shows; ``problem`` and
+    ``idea`` are its row of the learning path (docs/index.md): the problem the paper answered
+    and the idea the field kept from it.
     """
 
     name: str
@@ -66,6 +68,8 @@ class Family:
     paper: Paper
     full: str
     mini: str
+    problem: str = ""
+    idea: str = ""
 
     @property
     def year(self) -> int:

@@ -55,7 +55,9 @@ from convnets.models.base import Model
 from convnets.models.registry import Family, Paper, Reference, register
 
 FAMILY = Family("resnet", "ResNet", Paper("He, Zhang, Ren & Sun", "Deep Residual Learning for Image Recognition",
-                                          2015, "1512.03385"), full="resnet50", mini="resnet20")
+                                          2015, "1512.03385"), full="resnet50", mini="resnet20",
+                problem="deeper plain nets train worse (degradation)",
+                idea="shortcuts: each block learns a residual on top of the identity")
 
 
 @dataclass(frozen=True)

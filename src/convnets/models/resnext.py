@@ -85,7 +85,9 @@ from convnets.models.resnet import BOTTLENECK_EXPANSION
 FAMILY = Family("resnext", "ResNeXt", Paper("Xie, Girshick, Dollar, Tu & He",
                                             "Aggregated Residual Transformations for Deep Neural Networks",
                                             2016, "1611.05431"),
-                full="resnext50_32x4d", mini="resnext_mini")
+                full="resnext50_32x4d", mini="resnext_mini",
+                problem="widening or deepening costs parameters fast",
+                idea="grouped convolutions: cardinality as a third dimension beside depth and width")
 
 
 @dataclass(frozen=True)

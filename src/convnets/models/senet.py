@@ -62,7 +62,9 @@ from convnets.models.resnext import RESNEXT50_32X4D, ResNeXt, ResNeXtConfig
 
 FAMILY = Family("senet", "Squeeze-and-Excitation (SENet)",
                 Paper("Hu, Shen & Sun", "Squeeze-and-Excitation Networks", 2017, "1709.01507"),
-                full="seresnet50", mini="se_resnet20")
+                full="seresnet50", mini="se_resnet20",
+                problem="channels are weighted equally, whatever the image",
+                idea="channel attention: squeeze (global pool) and excite (a gate per channel)")
 
 SE_REDUCTION = 16  # r, "we set r = 16 in all experiments" unless stated (Sec. 6.1, Table 10)
 SE_RESNET50 = ResNeXtConfig((3, 4, 6, 3), cardinality=1, base_width=64)  # ResNet-50's bottlenecks: one path of 64

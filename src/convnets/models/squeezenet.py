@@ -106,7 +106,9 @@ FAMILY = Family("squeezenet", "SqueezeNet",
                 Paper("Iandola, Han, Moskewicz, Ashraf, Dally & Keutzer",
                       "SqueezeNet: AlexNet-level accuracy with 50x fewer parameters and <0.5MB model size",
                       2016, "1602.07360"),
-                full="squeezenet1_0", mini="squeezenet_mini")
+                full="squeezenet1_0", mini="squeezenet_mini",
+                problem="AlexNet's accuracy in far fewer parameters",
+                idea="the fire module: squeeze with 1x1, expand with 1x1 and 3x3")
 
 # Caffe's ceil-mode 3x3/2 max pool as a floor-mode one: one more (-inf) row and column at the bottom/right.
 CAFFE_POOL_PADS = ((0, 1), (0, 1))

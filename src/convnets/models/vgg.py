@@ -42,7 +42,9 @@ from convnets.models.base import Model
 from convnets.models.registry import Family, Paper, Reference, register
 
 FAMILY = Family("vgg", "VGG", Paper("Simonyan & Zisserman", "Very Deep Convolutional Networks for Large-Scale Image "
-                                    "Recognition", 2014, "1409.1556"), full="vgg16", mini="vgg_mini")
+                                    "Recognition", 2014, "1409.1556"), full="vgg16", mini="vgg_mini",
+                problem="how deep, and with which kernel size?",
+                idea="stacks of 3x3 convolutions: depth as the design axis")
 
 
 @dataclass(frozen=True)

@@ -72,7 +72,9 @@ from convnets.models.resnext import ResNeXt, ResNeXtConfig
 
 FAMILY = Family("wide_resnet", "Wide ResNet", Paper("Zagoruyko & Komodakis", "Wide Residual Networks", 2016,
                                                     "1605.07146"),
-                full="wrn28_10", mini="wrn10_2")
+                full="wrn28_10", mini="wrn10_2",
+                problem="thin, very deep ResNets are slow and diminish",
+                idea="fewer, wider residual blocks train faster and better")
 
 
 @dataclass(frozen=True)

@@ -78,7 +78,9 @@ from convnets.models.registry import Family, Paper, Reference, register
 
 FAMILY = Family("xception", "Xception",
                 Paper("Chollet", "Xception: Deep Learning with Depthwise Separable Convolutions", 2016, "1610.02357"),
-                full="xception", mini="xception_mini")
+                full="xception", mini="xception_mini",
+                problem="how far can inception's channel/space split go?",
+                idea="depthwise separable convolutions all the way through")
 
 BN_EPSILON = 1e-3  # Keras's BatchNormalization default, which Xception keeps
 

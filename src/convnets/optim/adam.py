@@ -33,15 +33,21 @@ class Adam(Optimizer):
     def _decay_gradient(self, g, v):
         return g + self.weight_decay * v if self.weight_decay else g
 
-    def _update(self, g, v, slots, lr, step) -> None:
+    def _per_step(self, lr, step):
+        # The bias corrections 1 / (1 - b^t) (Sec. 2, Algorithm 1), the same for every variable.
+        return {"c1": 1.0 / (1.0 - tf.pow(self.beta1, step)), "c2": 1.0 / (1.0 - tf.pow(self.beta2, step))}
+
+    def _update(self, g, v, slots, lr, shared) -> None:
         g = self._decay_gradient(g, v)
-        m, s = slots["m"], slots["v"]
-        m.assign(self.beta1 * m + (1.0 - self.beta1) * g)
-        s.assign(self.beta2 * s + (1.0 - self.beta2) * tf.square(g))
-        m_hat = m / (1.0 - tf.pow(self.beta1, step))
-        v_hat = s / (1.0 - tf.pow(self.beta2, step))
+        m = self.beta1 * slots["m"] + (1.0 - self.beta1) * g
+        s = self.beta2 * slots["v"] + (1.0 - self.beta2) * tf.square(g)
+        # read_value=False: the new moments are already in hand (one op fewer per slot in the graph)
+        slots["m"].assign(m, read_value=False)
+        slots["v"].assign(s, read_value=False)
+        m_hat = m * shared["c1"]
+        v_hat = s * shared["c2"]
         self._before_step(v, lr)
-        v.assign_sub(lr * m_hat / (tf.sqrt(v_hat) + self.epsilon))
+        v.assign_sub(lr * m_hat / (tf.sqrt(v_hat) + self.epsilon), read_value=False)
 
     def _before_step(self, v, lr) -> None:
         pass
@@ -59,4 +65,4 @@ class AdamW(Adam):
 
     def _before_step(self, v, lr) -> None:
         if self.weight_decay:
-            v.assign_sub(lr * self.weight_decay * v)
+            v.assign_sub(lr * self.weight_decay * v, read_value=False)

@@ -40,17 +40,26 @@ class Optimizer(tf.Module):
     def learning_rate(self) -> tf.Tensor:
         return self.schedule(self.iterations)
 
+    # A plain Python loop over the variables: autograph has nothing to convert here, and converting
+    # every op call of every variable's update made tracing a 358-variable step take seconds.
+    @tf.autograph.experimental.do_not_convert
     def apply(self, grads: Sequence[tf.Tensor | None], variables: Sequence[tf.Variable]) -> None:
         """One update of every variable that has a gradient."""
         self.build(variables)
         lr = self.learning_rate
         step = tf.cast(self.iterations + 1, tf.float32)
+        shared = self._per_step(lr, step)  # what every variable's update shares, computed once a step
         for i, (g, v) in enumerate(zip(grads, variables)):
             if g is None:
                 continue
             slots = {s: self.slots[s][i] for s in self._slot_names}
-            self._update(tf.cast(g, v.dtype), v, slots, lr, step)
+            self._update(tf.cast(g, v.dtype), v, slots, lr, shared)
         self.iterations.assign_add(1)
 
-    def _update(self, g: tf.Tensor, v: tf.Variable, slots: dict[str, tf.Variable], lr: tf.Tensor, step: tf.Tensor) -> None:
+    def _per_step(self, lr: tf.Tensor, step: tf.Tensor) -> dict[str, tf.Tensor]:
+        """Scalars of this step that every variable's update uses (Adam's bias corrections)."""
+        return {}
+
+    def _update(self, g: tf.Tensor, v: tf.Variable, slots: dict[str, tf.Variable], lr: tf.Tensor,
+                shared: dict[str, tf.Tensor]) -> None:
         raise NotImplementedError

@@ -26,14 +26,13 @@ class RMSProp(Optimizer):
         self.rho, self.momentum, self.epsilon = float(rho), float(momentum), float(epsilon)
         self._slot_names = ("rms", "momentum") if momentum else ("rms",)
 
-    def _update(self, g, v, slots, lr, step) -> None:
+    def _update(self, g, v, slots, lr, shared) -> None:
         if self.weight_decay:
             g = g + self.weight_decay * v
-        s = slots["rms"]
-        s.assign(self.rho * s + (1.0 - self.rho) * tf.square(g))
+        s = self.rho * slots["rms"] + (1.0 - self.rho) * tf.square(g)
+        slots["rms"].assign(s, read_value=False)
         delta = lr * g / tf.sqrt(s + self.epsilon)
         if self.momentum:
-            m = slots["momentum"]
-            m.assign(self.momentum * m + delta)
-            delta = m
-        v.assign_sub(delta)
+            delta = self.momentum * slots["momentum"] + delta
+            slots["momentum"].assign(delta, read_value=False)
+        v.assign_sub(delta, read_value=False)

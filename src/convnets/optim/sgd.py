@@ -24,11 +24,11 @@ class SGD(Optimizer):
         self.momentum, self.nesterov = float(momentum), bool(nesterov)
         self._slot_names = ("momentum",) if momentum else ()
 
-    def _update(self, g, v, slots, lr, step) -> None:
+    def _update(self, g, v, slots, lr, shared) -> None:
         if self.weight_decay:
             g = g + self.weight_decay * v
         if self.momentum:
-            m = slots["momentum"]
-            m.assign(self.momentum * m + g)
+            m = self.momentum * slots["momentum"] + g
+            slots["momentum"].assign(m, read_value=False)
             g = g + self.momentum * m if self.nesterov else m
-        v.assign_sub(lr * g)
+        v.assign_sub(lr * g, read_value=False)

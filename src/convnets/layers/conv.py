@@ -18,7 +18,32 @@ from convnets.layers import padding as pad
 from convnets.layers.base import Layer, Shape
 
 
-class Conv2D(Layer):
+class _Window(Layer):
+    """What every sliding-window convolution here shares: its kernel, stride, dilation and padding
+    (set once), the padding applied before the op, the input-channel check and the bias."""
+
+    def _set_window(self, kernel_size, stride, padding, dilation) -> None:
+        self.kernel_size = pad.pair(kernel_size, "kernel_size")
+        self.stride = pad.pair(stride, "stride")
+        self.dilation = pad.pair(dilation, "dilation")
+        self.padding = pad.normalize(padding)
+
+    def _pad(self, x: tf.Tensor) -> tuple[tf.Tensor, str]:
+        """``x`` padded explicitly where TensorFlow's own "SAME"/"VALID" does not say it (padding.py)."""
+        return pad.pad_for_window(x, self.padding, self.kernel_size, self.stride, self.dilation)
+
+    def _bias(self, y: tf.Tensor) -> tf.Tensor:
+        return y if self.b is None else tf.nn.bias_add(y, tf.cast(self.b, y.dtype))
+
+    def _out_hw(self, input_shape: Shape, channels: int) -> tuple[int, int]:
+        """The output's (height, width), after checking the input has ``channels`` maps."""
+        h, w, c = input_shape
+        if c != channels:
+            raise ConfigError(f"{self.name}: expected {channels} input channels, got {c}")
+        return self.window_hw((h, w), self.kernel_size, self.stride, self.dilation, self.padding)
+
+
+class Conv2D(_Window):
     """2-D convolution: ``y = conv(x, W) + b``.
 
     Args:
@@ -52,10 +77,7 @@ class Conv2D(Layer):
                 f"must both be divisible by groups={groups}"
             )
         self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
-        self.kernel_size = pad.pair(kernel_size, "kernel_size")
-        self.stride = pad.pair(stride, "stride")
-        self.dilation = pad.pair(dilation, "dilation")
-        self.padding = pad.normalize(padding)
+        self._set_window(kernel_size, stride, padding, dilation)
         kh, kw = self.kernel_size
         cin = in_channels // groups
         fan_in, fan_out = kh * kw * cin, kh * kw * out_channels // groups
@@ -68,7 +90,7 @@ class Conv2D(Layer):
         )
 
     def forward(self, x: tf.Tensor, training: bool = False) -> tf.Tensor:
-        x, padding = pad.pad_for_window(x, self.padding, self.kernel_size, self.stride, self.dilation)
+        x, padding = self._pad(x)
         kwargs = dict(strides=(1, *self.stride, 1), padding=padding, dilations=(1, *self.dilation, 1))
         w = tf.cast(self.w, x.dtype)
         if self.groups == 1:
@@ -79,16 +101,10 @@ class Conv2D(Layer):
             xs = tf.split(x, self.groups, axis=-1)
             ws = tf.split(w, self.groups, axis=-1)
             y = tf.concat([tf.nn.conv2d(xi, wi, **kwargs) for xi, wi in zip(xs, ws)], axis=-1)
-        if self.b is not None:
-            y = tf.nn.bias_add(y, tf.cast(self.b, x.dtype))
-        return y
+        return self._bias(y)
 
     def output_shape(self, input_shape: Shape) -> Shape:
-        h, w, c = input_shape
-        if c != self.in_channels:
-            raise ConfigError(f"{self.name}: expected {self.in_channels} input channels, got {c}")
-        oh, ow = self.window_hw((h, w), self.kernel_size, self.stride, self.dilation, self.padding)
-        return (oh, ow, self.out_channels)
+        return (*self._out_hw(input_shape, self.in_channels), self.out_channels)
 
     def macs(self, input_shape: Shape) -> int:
         oh, ow, oc = self.output_shape(input_shape)
@@ -96,7 +112,7 @@ class Conv2D(Layer):
         return oh * ow * oc * kh * kw * (self.in_channels // self.groups)
 
 
-class DepthwiseConv2D(Layer):
+class DepthwiseConv2D(_Window):
     """One ``k x k`` filter per input channel (times ``depth_multiplier``).
 
     The spatial half of a depthwise separable convolution (MobileNet, Sec. 3.1).
@@ -116,10 +132,7 @@ class DepthwiseConv2D(Layer):
     ):
         super().__init__(name=name)
         self.channels, self.depth_multiplier = channels, depth_multiplier
-        self.kernel_size = pad.pair(kernel_size, "kernel_size")
-        self.stride = pad.pair(stride, "stride")
-        self.dilation = pad.pair(dilation, "dilation")
-        self.padding = pad.normalize(padding)
+        self._set_window(kernel_size, stride, padding, dilation)
         kh, kw = self.kernel_size
         shape = (kh, kw, channels, depth_multiplier)
         self.w = tf.Variable(
@@ -130,24 +143,13 @@ class DepthwiseConv2D(Layer):
         )
 
     def forward(self, x: tf.Tensor, training: bool = False) -> tf.Tensor:
-        x, padding = pad.pad_for_window(x, self.padding, self.kernel_size, self.stride, self.dilation)
-        y = tf.nn.depthwise_conv2d(
-            x,
-            tf.cast(self.w, x.dtype),
-            strides=(1, *self.stride, 1),
-            padding=padding,
-            dilations=self.dilation,
-        )
-        if self.b is not None:
-            y = tf.nn.bias_add(y, tf.cast(self.b, x.dtype))
-        return y
+        x, padding = self._pad(x)
+        y = tf.nn.depthwise_conv2d(x, tf.cast(self.w, x.dtype), strides=(1, *self.stride, 1), padding=padding,
+                                   dilations=self.dilation)
+        return self._bias(y)
 
     def output_shape(self, input_shape: Shape) -> Shape:
-        h, w, c = input_shape
-        if c != self.channels:
-            raise ConfigError(f"{self.name}: expected {self.channels} input channels, got {c}")
-        oh, ow = self.window_hw((h, w), self.kernel_size, self.stride, self.dilation, self.padding)
-        return (oh, ow, c * self.depth_multiplier)
+        return (*self._out_hw(input_shape, self.channels), self.channels * self.depth_multiplier)
 
     def macs(self, input_shape: Shape) -> int:
         oh, ow, oc = self.output_shape(input_shape)
@@ -215,7 +217,7 @@ class PartialConv2D(Layer):
         return oh * ow * kh * kw * sum(len(t) for t in self.table)
 
 
-class SeparableConv2D(Layer):
+class SeparableConv2D(_Window):
     """A depthwise separable convolution as one layer: a ``k x k`` filter per input channel
     (times ``depth_multiplier``), then a 1x1 convolution mixing the channels, with no
     nonlinearity between them (Xception, Chollet 2016, Sec. 2 and Fig. 4; Keras's
@@ -246,10 +248,7 @@ class SeparableConv2D(Layer):
         if depth_multiplier < 1:
             raise ConfigError(f"{name}: depth_multiplier must be >= 1, got {depth_multiplier}")
         self.in_channels, self.out_channels, self.depth_multiplier = in_channels, out_channels, depth_multiplier
-        self.kernel_size = pad.pair(kernel_size, "kernel_size")
-        self.stride = pad.pair(stride, "stride")
-        self.dilation = pad.pair(dilation, "dilation")
-        self.padding = pad.normalize(padding)
+        self._set_window(kernel_size, stride, padding, dilation)
         kh, kw = self.kernel_size
         mid = in_channels * depth_multiplier
         init = initializers.get(w_init)
@@ -262,25 +261,13 @@ class SeparableConv2D(Layer):
         )
 
     def forward(self, x: tf.Tensor, training: bool = False) -> tf.Tensor:
-        x, padding = pad.pad_for_window(x, self.padding, self.kernel_size, self.stride, self.dilation)
-        y = tf.nn.separable_conv2d(
-            x,
-            tf.cast(self.depthwise_kernel, x.dtype),
-            tf.cast(self.pointwise_kernel, x.dtype),
-            strides=(1, *self.stride, 1),
-            padding=padding,
-            dilations=self.dilation,
-        )
-        if self.b is not None:
-            y = tf.nn.bias_add(y, tf.cast(self.b, x.dtype))
-        return y
+        x, padding = self._pad(x)
+        y = tf.nn.separable_conv2d(x, tf.cast(self.depthwise_kernel, x.dtype), tf.cast(self.pointwise_kernel, x.dtype),
+                                   strides=(1, *self.stride, 1), padding=padding, dilations=self.dilation)
+        return self._bias(y)
 
     def output_shape(self, input_shape: Shape) -> Shape:
-        h, w, c = input_shape
-        if c != self.in_channels:
-            raise ConfigError(f"{self.name}: expected {self.in_channels} input channels, got {c}")
-        oh, ow = self.window_hw((h, w), self.kernel_size, self.stride, self.dilation, self.padding)
-        return (oh, ow, self.out_channels)
+        return (*self._out_hw(input_shape, self.in_channels), self.out_channels)
 
     def macs(self, input_shape: Shape) -> int:
         oh, ow, oc = self.output_shape(input_shape)

@@ -264,7 +264,33 @@ class PreActResNet(Model):
         return thread_shape((self.conv1, self.pool1, *self.blocks), input_shape)
 
 
-class CifarPreActResNet(Model):
+class CifarPreActBody(Model):
+    """What the CIFAR pre-activation networks (these and Wide ResNet) end with: the last unit's output
+    still needs its BatchNorm and ReLU (the units pre-activate), then the global pool and the fc."""
+
+    conv1: Conv2D
+    blocks: list[Block]
+
+    def _finish(self, channels: int, num_classes: int, include_top: bool) -> None:
+        self.num_features = channels
+        self.post_bn = BatchNorm(channels, epsilon=1e-5, name="post_bn")
+        self.pool = GlobalAvgPool(name="avg_pool")
+        self.fc = Dense(channels, num_classes, name="fc") if include_top else None
+
+    def forward_features(self, x: tf.Tensor, training: bool = False) -> tf.Tensor:
+        x = self.conv1(x)
+        for block in self.blocks:
+            x = block(x, training=training)
+        return tf.nn.relu(self.post_bn(x, training=training))  # 8x8
+
+    def forward_head(self, x: tf.Tensor, training: bool = False) -> tf.Tensor:
+        return self.fc(self.pool(x))
+
+    def feature_shape(self, input_shape: Shape) -> Shape:
+        return thread_shape((self.conv1, *self.blocks), input_shape)
+
+
+class CifarPreActResNet(CifarPreActBody):
     """The CIFAR networks of Sec. 4 (bottleneck, 9n+2 layers) and the basic-unit mini (6n+2).
 
     Options: ``shortcut`` where the shape changes ("B": a 1x1 projection on the
@@ -297,22 +323,7 @@ class CifarPreActResNet(Model):
                     block = PreActBasicBlock(channels, w, stride, shortcut=shortcut, name=name_i)
                 self.blocks.append(block)
                 channels = block.out_channels
-        self.num_features = channels
-        self.post_bn = BatchNorm(channels, epsilon=1e-5, name="post_bn")
-        self.pool = GlobalAvgPool(name="avg_pool")
-        self.fc = Dense(channels, num_classes, name="fc") if include_top else None
-
-    def forward_features(self, x: tf.Tensor, training: bool = False) -> tf.Tensor:
-        x = self.conv1(x)
-        for block in self.blocks:
-            x = block(x, training=training)
-        return tf.nn.relu(self.post_bn(x, training=training))  # 8x8
-
-    def forward_head(self, x: tf.Tensor, training: bool = False) -> tf.Tensor:
-        return self.fc(self.pool(x))
-
-    def feature_shape(self, input_shape: Shape) -> Shape:
-        return thread_shape((self.conv1, *self.blocks), input_shape)
+        self._finish(channels, num_classes, include_top)
 
 
 KERAS = "Keras Applications"

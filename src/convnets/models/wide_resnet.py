@@ -60,13 +60,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import tensorflow as tf
-
 from convnets.errors import ConfigError
-from convnets.layers import BatchNorm, Conv2D, Dense, GlobalAvgPool, thread_shape
+from convnets.layers import Conv2D
 from convnets.layers.base import Block, Shape
-from convnets.models.base import Model
-from convnets.models.preact_resnet import PreActBasicBlock
+from convnets.models.preact_resnet import CifarPreActBody, PreActBasicBlock
 from convnets.models.registry import Family, Paper, Reference, register
 from convnets.models.resnext import ResNeXt, ResNeXtConfig
 
@@ -102,7 +99,7 @@ WIDE_RESNET50_2 = ResNeXtConfig((3, 4, 6, 3), cardinality=1, base_width=128)
 WIDE_RESNET101_2 = ResNeXtConfig((3, 4, 23, 3), cardinality=1, base_width=128)
 
 
-class WideResNet(Model):
+class WideResNet(CifarPreActBody):
     """WRN-d-k for CIFAR: conv1, three groups of wide pre-activation units, BN-ReLU, pool, fc.
 
     Option: ``dropout`` between each unit's two convolutions (0.3: the paper's "-dropout" networks).
@@ -123,22 +120,7 @@ class WideResNet(Model):
                                          name=f"conv{group + 2}_block{i + 1}")
                 self.blocks.append(block)
                 channels = block.out_channels
-        self.num_features = channels  # 64k
-        self.post_bn = BatchNorm(channels, epsilon=1e-5, name="post_bn")
-        self.pool = GlobalAvgPool(name="avg_pool")
-        self.fc = Dense(channels, num_classes, name="fc") if include_top else None
-
-    def forward_features(self, x: tf.Tensor, training: bool = False) -> tf.Tensor:
-        x = self.conv1(x)
-        for block in self.blocks:
-            x = block(x, training=training)
-        return tf.nn.relu(self.post_bn(x, training=training))  # 8x8
-
-    def forward_head(self, x: tf.Tensor, training: bool = False) -> tf.Tensor:
-        return self.fc(self.pool(x))
-
-    def feature_shape(self, input_shape: Shape) -> Shape:
-        return thread_shape((self.conv1, *self.blocks), input_shape)
+        self._finish(channels, num_classes, include_top)  # 64k features: BN-ReLU, pool, fc
 
 
 @register(FAMILY, params=(36_479_194, 36_497_146), macs=5_243_328_768, paper_params="36.5M (Table 5)")

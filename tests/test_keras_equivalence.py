@@ -70,6 +70,22 @@ def test_mobilenet_alpha_and_headless():
     assert np.abs(ours(x).numpy() - np.asarray(ref(x))).max() < 1e-4
 
 
+def assert_converted_matches(ref, include_top: bool, pooling: str | None):
+    """``convnets.from_keras(ref)`` keeps Keras's top and pooling, its count, and its outputs on the same
+    64x64 input (to 1e-4 of their magnitude, which must not be near zero). Returns our model."""
+    ours = convnets.from_keras(ref)
+    assert (ours.include_top, ours.pooling) == (include_top, pooling)
+    assert ours.total_params == ref.count_params()
+    x = np.random.default_rng(5).normal(size=(2, 64, 64, 3)).astype(np.float32)
+    expected = np.asarray(ref(x, training=False))
+    got = ours(x, training=False).numpy()
+    assert got.shape == expected.shape == (2, *ours.output_shape())
+    scale = np.abs(expected).max()
+    assert scale > 1e-2  # the comparison is not between zeros
+    np.testing.assert_allclose(got, expected, rtol=1e-4, atol=1e-4 * max(1.0, scale))
+    return ours
+
+
 HEADLESS = {
     "ResNet50": keras.applications.ResNet50,
     "MobileNetV2": keras.applications.MobileNetV2,
@@ -83,17 +99,8 @@ def test_headless_models_keep_kerass_pooling(name, pooling):
     the last feature map (None) or its global average or maximum, equal to Keras's (64x64: 2x2 maps)."""
     ref = HEADLESS[name](weights=None, include_top=False, pooling=pooling, input_shape=(64, 64, 3))
     randomise(ref, 4)
-    ours = convnets.from_keras(ref)
-    assert (ours.include_top, ours.pooling) == (False, pooling)
-    assert ours.total_params == ref.count_params()
-    x = np.random.default_rng(5).normal(size=(2, 64, 64, 3)).astype(np.float32)
-    expected = np.asarray(ref(x, training=False))
-    got = ours(x, training=False).numpy()
-    assert got.shape == expected.shape == (2, *ours.output_shape())
-    assert got.shape[-1] == ours.num_features
-    scale = np.abs(expected).max()
-    assert scale > 1e-2  # the comparison is not between zeros
-    assert np.abs(got - expected).max() < 1e-4 * max(1.0, scale)
+    ours = assert_converted_matches(ref, False, pooling)
+    assert ours.num_features == ours.output_shape()[-1]
 
 
 def test_unsupported_model_is_a_clear_error():

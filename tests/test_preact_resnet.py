@@ -19,19 +19,12 @@ def _keras():
 @pytest.mark.parametrize("include_top,pooling", [(True, None), (False, None), (False, "avg")])
 def test_resnet50v2_matches_keras(include_top, pooling):
     keras = _keras()
-    from test_keras_equivalence import randomise
+    from test_keras_equivalence import assert_converted_matches, randomise
 
     ref = keras.applications.ResNet50V2(weights=None, input_shape=(64, 64, 3), include_top=include_top,
                                         pooling=pooling, classifier_activation=None)
     randomise(ref, 4)
-    ours = convnets.from_keras(ref)
-    assert (ours.include_top, ours.pooling) == (include_top, pooling)
-    assert ours.total_params == ref.count_params()
-    x = np.random.default_rng(5).normal(size=(2, 64, 64, 3)).astype(np.float32)
-    expected = np.asarray(ref(x, training=False))
-    got = ours(x, training=False).numpy()
-    assert got.shape == expected.shape and np.abs(expected).max() > 1e-2
-    np.testing.assert_allclose(got, expected, rtol=1e-4, atol=1e-4 * np.abs(expected).max())
+    assert_converted_matches(ref, include_top, pooling)
 
 
 def test_keras_layout_subsamples_in_the_last_unit():

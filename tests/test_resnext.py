@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import tensorflow as tf
-from torch_reference import copy_torchvision_resnet, randomise_batchnorm, torchvision
+from torch_reference import copy_torchvision_resnet, randomise_batchnorm, torchvision_or_skip
 
 import convnets
 from convnets.layers import init
@@ -16,12 +16,8 @@ from convnets.models.resnext import RESNEXT29_8X64D, RESNEXT50_32X4D
 
 @pytest.mark.parametrize("name", ["resnext50_32x4d", "wide_resnet50_2"])
 def test_logits_match_torchvision(name):
-    tv = torchvision()
-    if tv is None:
-        pytest.skip("torchvision does not import here")
+    tv = torchvision_or_skip()
     import torch
-
-    torch.manual_seed(0)
     ref = getattr(tv.models, name)(weights=None)
     randomise_batchnorm(ref, 1)
     ref.eval()

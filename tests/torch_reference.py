@@ -54,6 +54,19 @@ def torchvision() -> Any:
     return module
 
 
+def torchvision_or_skip() -> Any:
+    """torchvision, with torch seeded (0) for the reference's random weights; the test skips without it."""
+    import pytest
+
+    tv = torchvision()
+    if tv is None:
+        pytest.skip("torchvision does not import here")
+    import torch
+
+    torch.manual_seed(0)
+    return tv
+
+
 def copy_torchvision_resnet(tv_model: Any, ours: Any) -> None:
     """A torchvision ResNet/ResNeXt/Wide ResNet's weights and BN statistics into ours (``ResNeXt`` in resnext.py).
 

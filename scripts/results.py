@@ -49,7 +49,9 @@ def _shape_label(shape: Any) -> str:
     return "x".join(map(str, shape))
 
 
-TRAIN_KEYS = ("optimizer", "lr", "schedule", "batch_size", "weight_decay", "augment", "precision")
+TRAIN_KEYS = ("optimizer", "lr", "schedule", "batch_size", "weight_decay", "warmup_epochs", "label_smoothing", "augment",
+              "precision", "seed")
+SEEDS = (0, 1, 2)  # a result is a claim about a recipe, not a seed: every recipe is run on these
 
 
 def record(run_dir: Path) -> dict[str, Any] | None:
@@ -90,6 +92,10 @@ def table(records: list[dict[str, Any]]) -> pd.DataFrame:
         recipe = f"{t['optimizer']} lr {t['lr']:g}, {t['schedule']}, batch {t['batch_size']}"
         if t.get("weight_decay"):
             recipe += f", wd {t['weight_decay']:g}"
+        if t.get("warmup_epochs"):
+            recipe += f", warm-up {t['warmup_epochs']:g} epoch"
+        if t.get("label_smoothing"):
+            recipe += f", label smoothing {t['label_smoothing']:g}"
         if t.get("augment", "none") != "none":
             recipe += f", augment {t['augment']}"
         if t.get("precision", "float32") != "float32":
@@ -99,7 +105,8 @@ def table(records: list[dict[str, Any]]) -> pd.DataFrame:
         at_least = "≥" if r["seconds_lower_bound"] else ""
         best = r["best_accuracy"]
         rows.append({
-            "model": r["model"], "dataset": r["dataset"], "params": f"{r['params']:,}", "epochs": r["epochs"],
+            "model": r["model"], "dataset": r["dataset"], "seed": t.get("seed", 0), "params": f"{r['params']:,}",
+            "epochs": r["epochs"],
             "test accuracy": f"{r['accuracy']:.4f}", "best epoch accuracy": "" if best is None else f"{best:.4f}",
             "train seconds": f"{at_least}{r['seconds']:.0f}", "images/s": f"{r['images_per_second']:.0f}",
             "recipe": recipe, "run": r["run"], "machine": r["machine"],
@@ -124,25 +131,43 @@ def _float32_runs(table: pd.DataFrame, model: str, dataset: str) -> pd.DataFrame
     return table[(table.model == model) & (table.dataset == dataset) & (table.precision == "float32")]
 
 
+def _over_seeds(runs: pd.DataFrame) -> str:
+    """A recipe's accuracy over its seeds: the one number, or the mean with the lowest and highest."""
+    seeds = ", ".join(str(s) for s in sorted(runs.seed))
+    if len(runs) == 1:
+        return f"{runs.accuracy.iloc[0]:.2%} (seed {seeds})"
+    return (f"{runs.accuracy.mean():.2%} mean, {runs.accuracy.min():.2%}-{runs.accuracy.max():.2%} "
+            f"(seeds {seeds})")
+
+
 def summary(table: pd.DataFrame, pending: bool = True) -> str:
-    """The README's table: full-recipe runs against their targets, precision comparisons,
-    and (``pending``) a row for every one of ``recipes.RESULTS`` no run has measured yet."""
+    """The README's table: full-recipe runs against their targets (over seeds 0, 1 and 2: the target is
+    met only if every seed meets it), precision comparisons, and (``pending``) a row for every one of
+    ``recipes.RESULTS`` no run has measured yet."""
     done: set[tuple[str, str]] = set()
     lines = ["| model | data | epochs | test accuracy | training time | paper / target |", "| --- | --- | --- | --- | --- | --- |"]
     for r in table.itertuples(index=False):
         data = f"{DATA_NAMES.get(r.dataset, r.dataset)} ({r.shape})"
         if r.precision != "float32":
             ref = _float32_runs(table, r.model, r.dataset)
-            ref = ref[ref.epochs == r.epochs]
+            ref = ref[(ref.epochs == r.epochs) & (ref.seed == r.seed)]
             note = f"float32, same epochs: {ref.accuracy.iloc[0]:.2%} ({ref.seconds.iloc[0]:,.0f} s)" if len(ref) else ""
-            model = f"`{r.model}`, {r.precision}"
-        elif _is_recipe_run(r):
-            target, source = TARGETS.get((r.model, r.dataset), (None, ""))
-            note = source + (" **short**" if target is not None and r.accuracy < target else "")
-            model = f"`{r.model}`"
-        else:  # a shortened float32 run (the reference of a precision row), or a variant of the recipe
+            lines.append(f"| `{r.model}`, {r.precision} | {data} | {r.epochs} | {r.accuracy:.2%} | "
+                         f"{r.at_least}{r.seconds:,.0f} s | {note} |")
             continue
-        lines.append(f"| {model} | {data} | {r.epochs} | {r.accuracy:.2%} | {r.at_least}{r.seconds:,.0f} s | {note} |")
+        if (r.model, r.dataset) in done or not _is_recipe_run(r):
+            continue  # a seed already summarised, a shortened float32 run, or a variant of the recipe
+        runs = table[(table.model == r.model) & (table.dataset == r.dataset) & (table.precision == "float32")]
+        runs = runs[[_is_recipe_run(x) for x in runs.itertuples(index=False)]]
+        target, source = TARGETS.get((r.model, r.dataset), (None, ""))
+        note = source
+        if target is not None and (runs.accuracy < target).any():
+            note += f" **short** on {(runs.accuracy < target).sum()} of {len(runs)} seeds"
+        missing = [s for s in SEEDS if s not in set(runs.seed)]
+        if missing:
+            note += f"; seeds {', '.join(map(str, missing))} not run yet"
+        seconds = f"{runs.seconds.mean():,.0f} s" + (" mean" if len(runs) > 1 else "")
+        lines.append(f"| `{r.model}` | {data} | {r.epochs} | {_over_seeds(runs)} | {r.at_least}{seconds} | {note} |")
         done.add((r.model, r.dataset))
     for model, dataset in RESULTS if pending else ():
         if (model, dataset) not in done:

@@ -134,7 +134,7 @@ def test_readme_summary_marks_runs_short_of_their_target(tmp_path):
 
     results_script = load_script("results")
     row = dict(model="lenet5", dataset="mnist", epochs=20, precision="float32", shape="32x32x1", seconds=700.0, options={},
-               at_least="")
+               at_least="", seed=0)
     table = pd.DataFrame([{**row, "accuracy": 0.9850}, {**row, "dataset": "digits", "accuracy": 0.9806},
                           {**row, "epochs": 3, "accuracy": 0.98},
                           {**row, "options": {"dropout": 0.3}, "accuracy": 0.95},  # not the recipe: left out
@@ -142,7 +142,7 @@ def test_readme_summary_marks_runs_short_of_their_target(tmp_path):
                           {**row, "epochs": 3, "precision": "mixed_float16", "accuracy": 0.9807, "seconds": 300.0}])
     lines = results_script.summary(table, pending=False).splitlines()
     assert len(lines) == 2 + 3  # the shortened float32 run is only the precision row's reference; the variants are out
-    assert "98.50%" in lines[2] and lines[2].endswith("**short** |")
+    assert "98.50% (seed 0)" in lines[2] and lines[2].endswith("**short** on 1 of 1 seeds; seeds 1, 2 not run yet |")
     assert "98.06%" in lines[3] and "**short**" not in lines[3]
     assert "mixed_float16" in lines[4] and "float32, same epochs: 98.00% (700 s)" in lines[4]
     pending = results_script.summary(table).splitlines()[5:]
@@ -153,6 +153,14 @@ def test_readme_summary_marks_runs_short_of_their_target(tmp_path):
     variant = results_script.summary(pd.DataFrame([{**row, "model": "nin_mini", "dataset": "folder:cifar10-jpeg",
                                                     "epochs": 5, "accuracy": 0.7}])).splitlines()
     assert "| `nin_mini` | CIFAR-10 (JPEG folder) | 12 | not run yet; 5-epoch variant: 70.00% | - |  |" in variant
+    # Three seeds: the mean and the range, and a target met only if every seed meets it.
+    digits = dict(row, dataset="digits")
+    seeds = pd.DataFrame([{**digits, "accuracy": 0.98, "seconds": 10.0},
+                          {**digits, "seed": 1, "accuracy": 0.975, "seconds": 12.0},
+                          {**digits, "seed": 2, "accuracy": 0.965, "seconds": 14.0}])
+    (line,) = results_script.summary(seeds, pending=False).splitlines()[2:]
+    assert "| 97.33% mean, 96.50%-98.00% (seeds 0, 1, 2) | 12 s mean |" in line
+    assert line.endswith("**short** on 1 of 3 seeds |")
     readme = tmp_path / "README.md"
     readme.write_text(f"intro\n{results_script.START}\nold table\n{results_script.END}\nrest\n")
     results_script.replace_between_markers(readme, "new table")

@@ -211,7 +211,39 @@ class PreActBasicBlock(Block):
         return thread_shape((self.conv1, self.conv2), input_shape)
 
 
-class PreActResNet(Model):
+class PreActBody(Model):
+    """What the pre-activation networks (ImageNet and CIFAR, and Wide ResNet) share: a stem, the units,
+    then the last unit's output still needs its BatchNorm and ReLU (the units pre-activate), the global
+    pool and the fc."""
+
+    conv1: Conv2D
+    blocks: list[Block]
+
+    def stem(self) -> tuple[Layer, ...]:
+        """The layers before the first unit: conv1 (the ImageNet networks add their max pool)."""
+        return (self.conv1,)
+
+    def _finish(self, channels: int, num_classes: int, include_top: bool, epsilon: float = 1e-5) -> None:
+        self.num_features = channels
+        self.post_bn = BatchNorm(channels, epsilon=epsilon, name="post_bn")  # the BN-ReLU after the last addition
+        self.pool = GlobalAvgPool(name="avg_pool")
+        self.fc = Dense(channels, num_classes, name="fc") if include_top else None
+
+    def forward_features(self, x: tf.Tensor, training: bool = False) -> tf.Tensor:
+        for layer in self.stem():
+            x = layer(x)
+        for block in self.blocks:
+            x = block(x, training=training)
+        return tf.nn.relu(self.post_bn(x, training=training))  # 7x7 (ImageNet), 8x8 (CIFAR)
+
+    def forward_head(self, x: tf.Tensor, training: bool = False) -> tf.Tensor:
+        return self.fc(self.pool(x))
+
+    def feature_shape(self, input_shape: Shape) -> Shape:
+        return thread_shape((*self.stem(), *self.blocks), input_shape)
+
+
+class PreActResNet(PreActBody):
     """ResNet v2 on ImageNet: Table 1's bottleneck stages with full pre-activation units.
 
     Options: ``downsample`` ("last": Keras's and TF-slim's, each stage but the last
@@ -246,51 +278,13 @@ class PreActResNet(Model):
                                          bn_epsilon=bn_epsilon, name=f"conv{stage + 2}_block{i + 1}")
                 self.blocks.append(block)
                 channels = block.out_channels
-        self.num_features = channels  # 2048
-        self.post_bn = BatchNorm(channels, epsilon=bn_epsilon, name="post_bn")  # the BN-ReLU after the last addition
-        self.pool = GlobalAvgPool(name="avg_pool")
-        self.fc = Dense(channels, num_classes, name="fc") if include_top else None
+        self._finish(channels, num_classes, include_top, bn_epsilon)  # 2048 features
 
-    def forward_features(self, x: tf.Tensor, training: bool = False) -> tf.Tensor:
-        x = self.pool1(self.conv1(x))
-        for block in self.blocks:
-            x = block(x, training=training)
-        return tf.nn.relu(self.post_bn(x, training=training))  # 7x7
-
-    def forward_head(self, x: tf.Tensor, training: bool = False) -> tf.Tensor:
-        return self.fc(self.pool(x))
-
-    def feature_shape(self, input_shape: Shape) -> Shape:
-        return thread_shape((self.conv1, self.pool1, *self.blocks), input_shape)
+    def stem(self) -> tuple[Layer, ...]:
+        return (self.conv1, self.pool1)
 
 
-class CifarPreActBody(Model):
-    """What the CIFAR pre-activation networks (these and Wide ResNet) end with: the last unit's output
-    still needs its BatchNorm and ReLU (the units pre-activate), then the global pool and the fc."""
-
-    conv1: Conv2D
-    blocks: list[Block]
-
-    def _finish(self, channels: int, num_classes: int, include_top: bool) -> None:
-        self.num_features = channels
-        self.post_bn = BatchNorm(channels, epsilon=1e-5, name="post_bn")
-        self.pool = GlobalAvgPool(name="avg_pool")
-        self.fc = Dense(channels, num_classes, name="fc") if include_top else None
-
-    def forward_features(self, x: tf.Tensor, training: bool = False) -> tf.Tensor:
-        x = self.conv1(x)
-        for block in self.blocks:
-            x = block(x, training=training)
-        return tf.nn.relu(self.post_bn(x, training=training))  # 8x8
-
-    def forward_head(self, x: tf.Tensor, training: bool = False) -> tf.Tensor:
-        return self.fc(self.pool(x))
-
-    def feature_shape(self, input_shape: Shape) -> Shape:
-        return thread_shape((self.conv1, *self.blocks), input_shape)
-
-
-class CifarPreActResNet(CifarPreActBody):
+class CifarPreActResNet(PreActBody):
     """The CIFAR networks of Sec. 4 (bottleneck, 9n+2 layers) and the basic-unit mini (6n+2).
 
     Options: ``shortcut`` where the shape changes ("B": a 1x1 projection on the

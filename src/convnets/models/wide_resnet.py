@@ -63,7 +63,7 @@ from typing import Any
 from convnets.errors import ConfigError
 from convnets.layers import Conv2D
 from convnets.layers.base import Block, Shape
-from convnets.models.preact_resnet import CifarPreActBody, PreActBasicBlock
+from convnets.models.preact_resnet import PreActBasicBlock, PreActBody
 from convnets.models.registry import Family, Paper, Reference, register
 from convnets.models.resnext import ResNeXt, ResNeXtConfig
 
@@ -99,7 +99,7 @@ WIDE_RESNET50_2 = ResNeXtConfig((3, 4, 6, 3), cardinality=1, base_width=128)
 WIDE_RESNET101_2 = ResNeXtConfig((3, 4, 23, 3), cardinality=1, base_width=128)
 
 
-class WideResNet(CifarPreActBody):
+class WideResNet(PreActBody):
     """WRN-d-k for CIFAR: conv1, three groups of wide pre-activation units, BN-ReLU, pool, fc.
 
     Option: ``dropout`` between each unit's two convolutions (0.3: the paper's "-dropout" networks).

@@ -24,7 +24,16 @@ import pandas as pd
 
 from convnets.machine import describe, machine_info
 from convnets.models import model_info
-from convnets.recipes import RESULTS, TARGETS, model_options_for, recipe_for
+from convnets.recipes import (
+    CIFAR_FOLDER,
+    COMPARISON_RECIPE,
+    RESNET20_VARIANTS,
+    RESULTS,
+    TARGETS,
+    comparison_flags,
+    model_options_for,
+    recipe_for,
+)
 from convnets.train.checkpoint import evaluated_on, read_history, untimed_epochs
 
 DATA_NAMES = {"digits": "digits (bundled)", "mnist": "MNIST", "fashion_mnist": "Fashion-MNIST",
@@ -180,6 +189,41 @@ def summary(table: pd.DataFrame, pending: bool = True) -> str:
     return "\n".join(lines)
 
 
+def _ran_recipe(r: dict[str, Any], settings: dict[str, Any]) -> bool:
+    """Whether a record's run used every one of ``settings`` (epochs, and TrainConfig fields), in float32."""
+    t = r["train"]
+    return (t.get("precision", "float32") == "float32" and r["epochs"] == settings["epochs"]
+            and all(t.get(k) == v for k, v in settings.items() if k != "epochs"))
+
+
+def comparison(records: list[dict[str, Any]]) -> str:
+    """ResNet-20 beside its variants (``recipes.RESNET20_VARIANTS``) on the CIFAR-10 folder, all with
+    ``recipes.COMPARISON_RECIPE``: each model's mean over its seeds, and the change against ResNet-20."""
+    lines = ["| model | what changed | params | MACs (32x32) | test accuracy | vs resnet20 | train seconds | images/s |",
+             "| --- | --- | --- | --- | --- | --- | --- | --- |"]
+    base = None
+    for model, change in RESNET20_VARIANTS:
+        runs = [r for r in records if r["model"] == model and r["dataset"] == CIFAR_FOLDER and r["shape"] == "32x32x3"
+                and _ran_recipe(r, COMPARISON_RECIPE)]
+        macs = f"{model_info(model).macs / 1e6:.1f} M"
+        if not runs:
+            lines.append(f"| `{model}` | {change} | {model_info(model).trainable_params:,} | {macs} | not run yet | | | |")
+            continue
+        acc = sum(r["accuracy"] for r in runs) / len(runs)
+        seeds = ", ".join(str(r["train"].get("seed", 0)) for r in runs)
+        base = acc if model == "resnet20" else base
+        delta = "" if base is None or model == "resnet20" else f"{(acc - base) * 100:+.2f} points"
+        seconds = sum(r["seconds"] for r in runs) / len(runs)
+        ips = sum(r["images_per_second"] for r in runs) / len(runs)
+        lines.append(f"| `{model}` | {change} | {runs[0]['params']:,} | {macs} | {acc:.2%} (seed{'s' if len(runs) > 1 else ''} "
+                     f"{seeds}) | {delta} | {seconds:,.0f} | {ips:,.0f} |")
+    recipe = ", ".join(f"{k} {v}" for k, v in COMPARISON_RECIPE.items())
+    return (f"## ResNet-20 and four changes to its unit, one recipe\n\nOn the CIFAR-10 folder (32x32x3), each with "
+            f"the same recipe ({recipe}; `convnets train resnet20 {' '.join(comparison_flags())}`, the others' own "
+            "recipe). Seconds and images/s vary with the machine's load; compare them within one session's runs.\n\n"
+            + "\n".join(lines) + "\n")
+
+
 def replace_between_markers(path: Path, text: str) -> None:
     doc = path.read_text()
     if START not in doc or END not in doc:
@@ -223,6 +267,7 @@ def main() -> None:
         "in results.json); do not edit by hand.\n\n"
         f"Machine: {'; '.join(machines)}\n\n" + (f"{args.note}\n\n" if args.note else "") + markdown(shown) + "\n"
     )
+    text += "\n" + comparison(records)
     if rows["at_least"].any():
         text += ("\n≥: the run was stopped after an epoch's last batch and resumed by a version that did not yet "
                  "keep the interrupted epoch's time (partial_epoch.json), so its seconds are a lower bound.\n")

@@ -12,6 +12,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+pytestmark = pytest.mark.xdist_group("distribute")  # the one-device reference run is made once, on one worker
+
 HELPER = Path(__file__).with_name("distributed_run.py")
 
 

@@ -32,7 +32,7 @@ def test_tflite_float_and_int8_agree_with_the_original(trained_run, tmp_path, ca
 
 def test_tflite_of_a_mini_with_batchnorm(tmp_path):
     run = tmp_path / "mini"
-    assert main(["train", "mobilenet_v2_mini", "--epochs", "1", "--input-shape", "16,16,1", "--out", str(run),
+    assert main(["train", "mobilenet_v1_mini", "--epochs", "1", "--input-shape", "16,16,1", "--out", str(run),
                  "--quiet"]) == 0
     r = compare_tflite(run, export_tflite(run, tmp_path / "m.tflite"))
     assert r["top1_agreement"] >= 0.99 and abs(r["tflite_accuracy"] - r["original_accuracy"]) <= 0.01

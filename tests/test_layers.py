@@ -92,6 +92,35 @@ def test_grouped_conv_is_independent_convs_and_counts():
         Conv2D(3, 6, 3, groups=2)
 
 
+def test_native_grouped_conv_matches_the_sliced_one_with_gradients(monkeypatch):
+    """oneDNN runs a grouped convolution as one kernel; without it (Eigen) the layer slices the
+    channels: the same outputs and gradients, in a compiled step as the trainer runs it."""
+    from convnets.layers import conv as conv_module
+
+    x = tf.constant(np.random.default_rng(3).normal(size=(2, 7, 7, 8)).astype(np.float32))
+    conv = Conv2D(8, 12, 3, stride=2, padding=1, groups=4)
+
+    def outputs_and_grads():
+        @tf.function
+        def step(x):
+            with tf.GradientTape() as tape:
+                tape.watch(x)
+                y = conv(x)
+                loss = tf.reduce_sum(y * y)
+            return y, *tape.gradient(loss, [x, conv.w, conv.b])
+        return [t.numpy() for t in step(x)]
+
+    if not conv_module.native_grouped_conv():
+        pytest.skip("no oneDNN or GPU here: only the sliced form runs")
+    results = {}
+    for native in (True, False):
+        monkeypatch.setattr(conv_module, "native_grouped_conv", lambda native=native: native)
+        results[native] = outputs_and_grads()
+    for a, b in zip(results[True], results[False]):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-4)
+    assert results[True][0].shape == (2, 4, 4, 12)
+
+
 def test_depthwise_matches_per_channel_conv():
     x = np.random.default_rng(2).normal(size=(1, 5, 5, 3)).astype(np.float32)
     dw = DepthwiseConv2D(3, 3, padding="valid")

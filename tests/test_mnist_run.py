@@ -14,6 +14,8 @@ import tensorflow as tf
 from convnets.cli import main
 from convnets.export import compare_tflite, export_tflite
 
+pytestmark = pytest.mark.xdist_group("mnist_run")  # the 1-epoch MNIST run is trained once, on one worker
+
 
 @pytest.fixture(scope="module")
 def mnist_run(data_dir, tmp_path_factory):

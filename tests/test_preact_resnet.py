@@ -27,6 +27,18 @@ def test_resnet50v2_matches_keras(include_top, pooling):
     assert_converted_matches(ref, include_top, pooling)
 
 
+@pytest.mark.parametrize("name", ["ResNet101V2", "ResNet152V2"])
+def test_deeper_resnet_v2_match_keras(name):
+    """ResNet101V2 and ResNet152V2 differ from ResNet50V2 only in stage depths (conv4: 23 and 36 units):
+    the same port, checked on the whole network with its classifier."""
+    keras = _keras()
+    from test_keras_equivalence import assert_converted_matches, randomise
+
+    ref = getattr(keras.applications, name)(weights=None, input_shape=(64, 64, 3), classifier_activation=None)
+    randomise(ref, 5)
+    assert_converted_matches(ref, True, None)
+
+
 def test_keras_layout_subsamples_in_the_last_unit():
     with init.zeros_only():
         keras_layout = convnets.create_model("resnet50v2", input_shape=(64, 64, 3))

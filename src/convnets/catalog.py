@@ -13,8 +13,11 @@ import argparse
 import fnmatch
 import json
 import re
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
+
+from convnets.errors import ConfigError
 
 PATH = Path(__file__).with_name("catalog.json")
 
@@ -59,6 +62,24 @@ def entries(pattern: str = "*") -> list[dict[str, Any]]:
     ImageNet-sized models before small-image ones, then depth."""
     rows = [r for r in load() if fnmatch.fnmatch(r["name"], pattern)]
     return sorted(rows, key=lambda r: (r["year"], r["family"], r["input_shape"][0] < 100, natural_key(r["name"])))
+
+
+def unknown_model(name: str, names: Iterable[str]) -> ConfigError:
+    """The error for a name no model is registered under, naming the close ones."""
+    names = list(names)
+    close = [n for n in names if name.lower() in n or n in name.lower()]
+    hint = f" (did you mean {', '.join(close[:3])}?)" if close else ""
+    return ConfigError(f"unknown model {name!r}{hint}; run 'convnets list' to see all {len(names)} models")
+
+
+def check_name(name: Any) -> None:
+    """Refuse a name the catalogue lacks, without importing TensorFlow: the CLI checks a command's
+    model before the seconds TensorFlow takes to start."""
+    if not isinstance(name, str):
+        raise ConfigError(f"model name must be a string, got {name!r}")
+    names = [r["name"] for r in load()]
+    if name not in names:
+        raise unknown_model(name, names)
 
 
 def main() -> None:

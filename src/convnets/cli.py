@@ -330,6 +330,9 @@ def _build_model(args: argparse.Namespace, num_classes: int | None = None, defau
 
 
 def cmd_summary(args: argparse.Namespace) -> None:
+    from convnets.catalog import check_name
+
+    check_name(args.model)
     from convnets.summary import format_table, summarize
 
     s = summarize(_build_model(args))
@@ -353,14 +356,15 @@ def _recorded_train_config(run_dir: str) -> dict[str, Any] | None:
 def cmd_train(args: argparse.Namespace) -> None:
     import dataclasses
 
+    from convnets.catalog import check_name
+
+    check_name(args.model)  # an unknown name fails at once, not after TensorFlow's start-up
     from convnets.data import load_dataset
     from convnets.layers import init
-    from convnets.models import model_info
     from convnets.recipes import model_options_for, recipe_for
     from convnets.train import TrainConfig, train
     from convnets.train.distribute import make_strategy, scope
 
-    model_info(args.model)  # fail fast on an unknown name, before loading data
     flags = {f.name: getattr(args, f.name) for f in dataclasses.fields(TrainConfig)}  # None: not given
     config = recipe_for(args.model, args.dataset).updated(**flags)  # a bad flag fails before the data loads
     dataset = load_dataset(args.dataset, args.data_dir, allow_download=not args.no_download)

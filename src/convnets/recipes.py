@@ -80,18 +80,13 @@ RECIPES: tuple[Recipe, ...] = (
     Recipe("mobilenet_v1_mini", train=dict(_MINI, epochs=10, optimizer="adamw", weight_decay=0.05,
                                            augment="crop_flip")),
     Recipe("mobilenet_v2_mini", train=dict(_MINI, epochs=8)),
-    # The 2015-2017 minis (SqueezeNet to SENet) on Fashion-MNIST: the short fast recipe below, sized to
-    # 91% within 10 minutes of training on 2 cores (docs/results.md has the runs).
-    *(Recipe(m, "fashion_mnist", train=_FAST_MINI) for m in _FAST_MINIS),
+    # The 2015-2017 minis (SqueezeNet to SENet), on Fashion-MNIST and the CIFAR-10 folder alike: the
+    # short fast recipe above, sized to 91% on Fashion-MNIST within 10 minutes of training on 2 cores
+    # (docs/results.md has the runs). On the CIFAR folder the same recipe puts ResNet-20's four
+    # variants beside it on equal terms (RESNET20_VARIANTS below).
+    *(Recipe(m, train=_FAST_MINI) for m in _FAST_MINIS),
     # SqueezeNet's mini underfits in 5 (90.59%: 92.5% train accuracy under augmentation and dropout): 7.
-    Recipe("squeezenet_mini", "fashion_mnist", train=dict(_FAST_MINI, epochs=7)),
-    # On the CIFAR-10 folder they keep the minis' cosine recipe.
-    Recipe("squeezenet_mini", train=dict(_MINI, epochs=7)),
-    Recipe("inception_v3_mini", train=dict(_MINI, epochs=6)),
-    Recipe("xception_mini", train=dict(_MINI, epochs=6)),
-    Recipe("inception_resnet_v2_mini", train=dict(_MINI, epochs=6)),
-    Recipe("resnext_mini", train=dict(_MINI, epochs=8)),
-    Recipe("wrn10_2", train=dict(_MINI, epochs=8)),
+    Recipe("squeezenet_mini", train=dict(_FAST_MINI, epochs=7)),
     # ResNet-20, Sec. 4.2: SGD with momentum 0.9, 4-pixel-padded crops and flips; the paper's 164
     # epochs with steps, compressed to 68 on a cosine with weight decay 5e-4 (docs/results.md has
     # the runs that led here).
@@ -103,12 +98,6 @@ RECIPES: tuple[Recipe, ...] = (
                                         batch_size=64)),
     # Fashion-MNIST is 1.2x the images of CIFAR per epoch and easier: 8 epochs, the paper's weight decay.
     Recipe("resnet20", "fashion_mnist", train=dict(epochs=8, weight_decay=1e-4, augment="flip")),
-    # Pre-activation ResNet-20: ResNet-20's two recipes, so the two units are compared on equal terms.
-    Recipe("preact_resnet20", train=dict(epochs=68, batch_size=128, optimizer="sgd", lr=0.1, momentum=0.9,
-                                         weight_decay=5e-4, schedule="cosine", augment="crop_flip")),
-    # SE-ResNet-20 likewise: ResNet-20's recipes.
-    Recipe("se_resnet20", train=dict(epochs=68, batch_size=128, optimizer="sgd", lr=0.1, momentum=0.9,
-                                     weight_decay=5e-4, schedule="cosine", augment="crop_flip")),
     # Targets (the minis' and ResNet-20's below, with their options).
     Recipe("lenet5", "digits", target=0.97, source="quickstart promise: 97%"),
     Recipe("lenet5", "mnist", target=0.99,
@@ -159,3 +148,23 @@ TARGETS: dict[tuple[str, str], tuple[float, str]] = {
 # Every (model, data set) docs/results.md reports: each target, and every mini (all take colour
 # 32x32 images) on the CIFAR-10 image folder, which only ResNet-20 has a target for.
 RESULTS: tuple[tuple[str, str], ...] = tuple(dict.fromkeys([*TARGETS, *((m, CIFAR_FOLDER) for m in MINIS)]))
+
+# ResNet-20 (He et al. 2015, Sec. 4.2) and four later changes to its unit, each a mini of this zoo,
+# trained on the CIFAR-10 folder with one recipe (the fast one above) so that what each change
+# bought (accuracy, parameters, MACs, seconds) is measured on equal terms: docs/results.md's
+# comparison table (scripts/results.py). ResNet-20's own CIFAR recipe is the 68-epoch SGD one, so
+# its comparison run is that recipe's variant: ``comparison_flags()`` gives it on the command line.
+RESNET20_VARIANTS: tuple[tuple[str, str], ...] = (
+    ("resnet20", "the baseline: 3 stages of 3 basic units, 16-32-64 channels, ReLU after the addition"),
+    ("preact_resnet20", "pre-activation units: BN-ReLU before each convolution, a clean identity path (He et al. 2016)"),
+    ("wrn10_2", "wider, shallower: 1 unit a stage at twice the width, 32-64-128 (Zagoruyko & Komodakis 2016)"),
+    ("resnext_mini", "bottleneck units with a grouped 3x3, cardinality 4 (Xie et al. 2017)"),
+    ("se_resnet20", "a squeeze-and-excitation block on each unit's residual (Hu et al. 2017)"),
+)
+COMPARISON_RECIPE: dict[str, Any] = _FAST_MINI
+
+
+def comparison_flags(settings: dict[str, Any] = COMPARISON_RECIPE) -> list[str]:
+    """``settings`` as ``convnets train`` flags (``batch_size`` -> ``--batch-size 256``)."""
+    return [part for key, value in settings.items() for part in (f"--{key.replace('_', '-')}", f"{value:g}"
+                                                                  if isinstance(value, float) else str(value))]

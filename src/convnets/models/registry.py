@@ -30,7 +30,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from convnets.catalog import natural_key
+from convnets.catalog import natural_key, unknown_model
 from convnets.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -256,11 +256,7 @@ def model_info(name: str) -> ModelInfo:
     try:
         return _REGISTRY[name]
     except KeyError:
-        close = [n for n in _REGISTRY if name.lower() in n or n in name.lower()]
-        hint = f" (did you mean {', '.join(close[:3])}?)" if close else ""
-        raise ConfigError(
-            f"unknown model {name!r}{hint}; run 'convnets list' to see all {len(_REGISTRY)} models"
-        ) from None
+        raise unknown_model(name, _REGISTRY) from None
 
 
 def parse_input_shape(shape: Any) -> tuple[int, int, int]:

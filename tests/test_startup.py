@@ -31,7 +31,8 @@ def probe(argv: list[str]) -> dict:
 
 @pytest.mark.parametrize("argv,code", [(["--help"], 0), (["list"], 0), (["list", "--json"], 0),
                                        (["train", "--help"], 0), (["train", "lenet5", "--epochs", "many"], 2),
-                                       (["frobnicate"], 2)])
+                                       (["frobnicate"], 2), (["train", "nosuchmodel"], 2),
+                                       (["summary", "resnet2"], 2)])
 def test_help_list_and_usage_mistakes_do_not_import_tensorflow(argv, code):
     r = probe(argv)
     assert r["code"] == code and r["tensorflow"] is False
@@ -67,3 +68,18 @@ def test_subpackages_load_on_first_access():
             "print(before, 'tensorflow' in sys.modules, callable(f), callable(m))")
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert r.stdout.split() == ["False", "True", "True", "True"], r.stderr
+
+
+def test_tensorflow_starts_without_keras_and_keras_still_loads_after():
+    """TensorFlow's start imports Keras's optimizers when Keras is installed (2.5 s of 6); convnets
+    declines that import while TensorFlow starts, and a later ``import keras`` works as usual."""
+    code = ("import sys, convnets\n"
+            "tf = convnets.import_tensorflow()\n"
+            "before = sorted(m for m in sys.modules if m.split('.')[0] == 'keras')\n"
+            "import keras\n"
+            "m = keras.applications.MobileNet(weights=None, input_shape=(32, 32, 3), alpha=0.25)\n"
+            "print(before, m.count_params(), tf.keras.layers.Dense.__module__)")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr[-2000:]
+    before, count, dense = r.stdout.strip().splitlines()[-1].rsplit(" ", 2)
+    assert before == "[]" and count == "475544" and dense.startswith("keras.")

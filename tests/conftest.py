@@ -31,6 +31,18 @@ def _data_dir() -> Path:
     return Path(os.environ.get("CONVNETS_TEST_DATA") or REPO.parent / "shared" / "data")
 
 
+def extra_or_skip(*modules: str) -> None:
+    """Skip a test whose optional extra (e.g. ``[onnx]``: tf2onnx, onnxruntime) is not installed, except in CI,
+    which installs every extra: there a missing one is a failure."""
+    import importlib.util
+
+    missing = [m for m in modules if importlib.util.find_spec(m) is None]
+    if missing and os.environ.get("CI"):
+        pytest.fail(f"{', '.join(missing)} missing in CI (.ci/run installs the extras)")
+    if missing:
+        pytest.skip(f"{', '.join(missing)} not installed")
+
+
 @pytest.fixture(scope="session")
 def data_dir() -> Path:
     d = _data_dir()

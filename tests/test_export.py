@@ -1,4 +1,4 @@
-"""Deployment formats and weights from the ecosystem: TFLite (float and int8) agrees
+"""Deployment formats and weights from the ecosystem: TFLite (float and int8) and ONNX agree
 with the original model; convert-keras gives a run whose predictions are Keras's."""
 
 from __future__ import annotations
@@ -7,10 +7,11 @@ import json
 
 import numpy as np
 import pytest
+from conftest import extra_or_skip
 
 from convnets.cli import main
 from convnets.data.pipeline import raw_batches
-from convnets.export import TFLiteClassifier, compare_tflite, export_tflite
+from convnets.export import TFLiteClassifier, compare_exported, compare_tflite, export_onnx, export_tflite
 
 
 def test_tflite_float_and_int8_agree_with_the_original(trained_run, tmp_path, capsys):
@@ -36,6 +37,9 @@ def test_tflite_of_a_mini_with_batchnorm(tmp_path):
                  "--quiet"]) == 0
     r = compare_tflite(run, export_tflite(run, tmp_path / "m.tflite"))
     assert r["top1_agreement"] >= 0.99 and abs(r["tflite_accuracy"] - r["original_accuracy"]) <= 0.01
+    extra_or_skip("tf2onnx", "onnxruntime")  # ONNX from the [onnx] extra: float32, the same prediction on all 360
+    o = compare_exported(run, export_onnx(run, tmp_path / "m.onnx"))
+    assert o["top1_agreement"] >= 0.999 and o["onnx_accuracy"] == r["original_accuracy"]
 
 
 def test_tflite_errors(tmp_path):
@@ -47,6 +51,24 @@ def test_tflite_errors(tmp_path):
         TFLiteClassifier(bad)
     with pytest.raises(ConvnetsError, match="does not exist"):
         TFLiteClassifier(tmp_path / "missing.tflite")
+
+
+def test_onnx_errors(tmp_path, trained_run, capsys):
+    from convnets.errors import ConvnetsError
+    from convnets.export import OnnxClassifier
+
+    extra_or_skip("tf2onnx", "onnxruntime")
+    bad = tmp_path / "bad.onnx"
+    bad.write_bytes(b"not a protobuf")
+    with pytest.raises(ConvnetsError, match="not an ONNX model"):
+        OnnxClassifier(bad)
+    with pytest.raises(ConvnetsError, match="does not exist"):
+        OnnxClassifier(tmp_path / "missing.onnx")
+    assert main(["export", str(trained_run), "--format", "onnx", "--out", str(tmp_path / "m.tflite")]) == 2
+    assert "an ONNX file's name ends in .onnx" in capsys.readouterr().err
+    assert main(["export", str(trained_run), "--format", "onnx", "--quantize", "int8", "--out", str(tmp_path / "m.onnx")]) == 2
+    assert "--quantize applies to --format tflite" in capsys.readouterr().err
+    assert not (tmp_path / "m.onnx").exists()
 
 
 def test_convert_keras_gives_kerass_predictions(tmp_path, capsys, monkeypatch):

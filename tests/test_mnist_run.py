@@ -10,9 +10,10 @@ import matplotlib.image as mpimg
 import numpy as np
 import pytest
 import tensorflow as tf
+from conftest import extra_or_skip
 
 from convnets.cli import main
-from convnets.export import compare_tflite, export_tflite
+from convnets.export import compare_exported, compare_tflite, export_tflite
 
 pytestmark = pytest.mark.xdist_group("mnist_run")  # the 1-epoch MNIST run is trained once, on one worker
 
@@ -73,3 +74,15 @@ def test_exports_agree_on_the_mnist_test_set(mnist_run, tmp_path):
     images, labels = next(raw_batches(ds, "test", 1000))
     classes = loaded.signatures["serving_default"](images=tf.constant(images, tf.float32))["classes"].numpy()
     assert (classes == labels).mean() > 0.94
+
+
+def test_onnx_export_agrees_on_the_mnist_test_set(mnist_run, tmp_path, capsys):
+    """``convnets export --format onnx``: ONNX Runtime's top-1 is the original's on >= 99.9% of MNIST's test set."""
+    extra_or_skip("tf2onnx", "onnxruntime")
+    out = tmp_path / "lenet5.onnx"
+    assert main(["export", str(mnist_run), "--format", "onnx", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "test set (10,000 images)" in printed and "onnx top-1" in printed
+    r = compare_exported(mnist_run, out)
+    assert r["format"] == "onnx" and r["images"] == 10_000 and r["top1_agreement"] >= 0.999
+    assert r["onnx_accuracy"] == pytest.approx(r["original_accuracy"], abs=1e-3)

@@ -14,6 +14,7 @@ import os
 import shlex
 import signal
 import sys
+from pathlib import Path
 from typing import Any
 
 EPILOG = """examples:
@@ -224,14 +225,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("export", help="export a trained run as a SavedModel or TFLite file")
     p.add_argument("run_dir")
-    p.add_argument("--out", required=True, metavar="PATH", help="SavedModel directory or .tflite file to write")
-    p.add_argument("--format", choices=["savedmodel", "tflite"], default="savedmodel")
+    p.add_argument("--out", required=True, metavar="PATH", help="SavedModel directory, .tflite or .onnx file to write")
+    p.add_argument("--format", choices=["savedmodel", "tflite", "onnx"], default="savedmodel",
+                   help="onnx needs the [onnx] extra (tf2onnx, onnxruntime)")
     p.add_argument("--quantize", choices=["none", "int8"], default="none",
                    help="tflite: int8 post-training quantisation, calibrated on training images")
     p.add_argument("--data-dir", metavar="DIR", help="data root, for int8 calibration and the accuracy check")
     p.add_argument("--dataset", metavar="NAME",
                    help="tflite: calibrate and check on this data set instead of the run's own (a convert-keras run has none)")
-    p.add_argument("--no-check", action="store_true", help="tflite: skip the test-set comparison with the original")
+    p.add_argument("--no-check", action="store_true", help="tflite, onnx: skip the test-set comparison with the original")
 
     p = sub.add_parser("convert-keras", help="port a Keras Applications model (ImageNet weights if reachable) to a run directory")
     p.add_argument("model", help="vgg16, vgg19, resnet50/101/152, resnet50v2/101v2/152v2, densenet121/169/201, "
@@ -467,16 +469,20 @@ def cmd_gradcam(args: argparse.Namespace) -> None:
 
 
 def cmd_export(args: argparse.Namespace) -> None:
-    from convnets.export import compare_tflite, export_savedmodel, export_tflite
+    from convnets.errors import ConfigError
+    from convnets.export import compare_exported, export_onnx, export_savedmodel, export_tflite
 
+    if args.quantize != "none" and args.format != "tflite":
+        raise ConfigError("--quantize applies to --format tflite")
     if args.format == "savedmodel":
-        if args.quantize != "none":
-            from convnets.errors import ConfigError
-
-            raise ConfigError("--quantize applies to --format tflite")
         print(f"wrote SavedModel {export_savedmodel(args.run_dir, args.out)}")
         return
-    path = export_tflite(args.run_dir, args.out, args.quantize, args.data_dir, dataset=args.dataset)
+    if args.format == "onnx":
+        if Path(args.out).suffix != ".onnx":
+            raise ConfigError(f"--out {args.out}: an ONNX file's name ends in .onnx")
+        path = export_onnx(args.run_dir, args.out)
+    else:
+        path = export_tflite(args.run_dir, args.out, args.quantize, args.data_dir, dataset=args.dataset)
     print(f"wrote {path} ({path.stat().st_size:,} bytes)")
     from convnets.train.checkpoint import read_config
 
@@ -484,9 +490,9 @@ def cmd_export(args: argparse.Namespace) -> None:
         print(f"note: {args.run_dir} is a converted run with no test set of its own; not compared with the original "
               "(--dataset NAME compares on labelled images)", file=sys.stderr)
     elif not args.no_check:
-        r = compare_tflite(args.run_dir, path, args.data_dir, dataset=args.dataset)
+        r = compare_exported(args.run_dir, path, args.data_dir, dataset=args.dataset)
         print(f"test set ({r['images']:,} images): original top-1 {r['original_accuracy']:.4f}, "
-              f"tflite top-1 {r['tflite_accuracy']:.4f}, same prediction on {r['top1_agreement']:.2%}")
+              f"{args.format} top-1 {r[args.format + '_accuracy']:.4f}, same prediction on {r['top1_agreement']:.2%}")
 
 
 def cmd_convert_keras(args: argparse.Namespace) -> None:

@@ -4,8 +4,11 @@
   size) and returns class probabilities and classes.
 - TFLite: the same computation at the data set's native image size, optionally
   with int8 post-training quantisation calibrated on training images.
+- ONNX: the same computation as TFLite's, converted by ``tf2onnx`` (the optional
+  ``[onnx]`` extra), for ONNX Runtime and the runtimes that read ONNX.
 
-Preprocessing is inside both, so a deployed model takes raw pixels.
+Preprocessing is inside all three, so a deployed model takes raw pixels. Both
+files are checked against the original on the test set (``compare_exported``).
 """
 
 from __future__ import annotations
@@ -29,7 +32,8 @@ from convnets.errors import ConfigError, ConvnetsError
 from convnets.models import Model
 from convnets.train.checkpoint import load_run
 
-FORMATS = ("savedmodel", "tflite")
+FORMATS = ("savedmodel", "tflite", "onnx")
+ONNX_OPSET = 17  # ONNX Runtime 1.14 (2023) and later run it
 QUANTIZATIONS = ("none", "int8")
 
 
@@ -165,29 +169,105 @@ class TFLiteClassifier:
         return self.interpreter.get_tensor(probs["index"])
 
 
-def compare_tflite(run_dir: str | os.PathLike[str], tflite_path: str | os.PathLike[str],
-                   data_dir: str | None = None, limit: int | None = None, batch_size: int = 100,
-                   dataset: str | None = None) -> dict[str, Any]:
-    """Test-set top-1 of the TFLite file beside the original model's, and how often they agree
-    (on the run's own test set, or ``dataset``'s: see ``evaluate.run_dataset``)."""
+def _import_onnx() -> tuple[Any, Any]:
+    """tf2onnx and onnxruntime, or our error saying how to install them (an optional extra)."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            import onnxruntime
+            import tf2onnx
+    except ImportError as e:
+        raise ConvnetsError(f"ONNX export needs tf2onnx and onnxruntime ({e.name} is not installed): "
+                            "pip install 'convnets[onnx]'") from None
+    return tf2onnx, onnxruntime
+
+
+def export_onnx(run_dir: str | os.PathLike[str], out: str | os.PathLike[str], opset: int = ONNX_OPSET) -> Path:
+    """Write the run as an ``.onnx`` file (input ``images``: native-size images 0..255, NHWC, any batch;
+    outputs ``probabilities`` and ``classes``), converted from the same function as the TFLite file."""
+    from tensorflow.python.framework.convert_to_constants import convert_variables_to_constants_v2
+
+    tf2onnx, _ = _import_onnx()
+    model, spec, _ = load_run(run_dir)
+    module = Serving(model, spec)
+    function = module.serve_native.get_concrete_function()
+    # The weights become constants of the graph (tf2onnx would leave some variable reads as inputs).
+    frozen = convert_variables_to_constants_v2(function)
+    inputs = [t.name for t in frozen.inputs]
+    outputs = [t.name for t in frozen.outputs]
+    names = {inputs[0]: "images", **{t.name: key for key, t in function.structured_outputs.items()}}
+    try:
+        with quiet_tflite():  # tf2onnx logs every rewrite through TensorFlow's logger
+            logging.getLogger("tf2onnx").setLevel(logging.ERROR)
+            proto, _ = tf2onnx.convert.from_graph_def(frozen.graph.as_graph_def(), input_names=inputs,
+                                                      output_names=outputs, opset=opset)
+    except Exception as e:  # tf2onnx raises many types; report its first line
+        raise ConvnetsError(f"ONNX conversion of {run_dir} failed: {str(e).splitlines()[0]}") from None
+    _rename_tensors(proto.graph, names)  # "images:0", "Identity_1:0" -> "images", "probabilities"
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_bytes(proto.SerializeToString())
+    return out
+
+
+def _rename_tensors(graph: Any, names: dict[str, str]) -> None:
+    """Rename an ONNX graph's tensors wherever they appear (its inputs and outputs, and every node's)."""
+    for value in [*graph.input, *graph.output]:
+        value.name = names.get(value.name, value.name)
+    for node in graph.node:
+        node.input[:] = [names.get(n, n) for n in node.input]
+        node.output[:] = [names.get(n, n) for n in node.output]
+
+
+class OnnxClassifier:
+    """Runs an ``.onnx`` file from ``export_onnx`` on batches of raw images, with ONNX Runtime."""
+
+    def __init__(self, path: str | os.PathLike[str]):
+        _, onnxruntime = _import_onnx()
+        if not Path(path).is_file():
+            raise ConvnetsError(f"ONNX model {path} does not exist")
+        try:
+            self.session = onnxruntime.InferenceSession(os.fspath(path), providers=["CPUExecutionProvider"])
+        except Exception as e:  # onnxruntime's InvalidProtobuf / Fail
+            raise ConvnetsError(f"{path}: not an ONNX model ({str(e).splitlines()[0]})") from None
+        self.input = self.session.get_inputs()[0].name
+        self.output = next(o.name for o in self.session.get_outputs() if "probabilities" in o.name)
+
+    def probabilities(self, images: np.ndarray) -> np.ndarray:
+        """(N, H, W, C) pixels 0..255 -> (N, classes) probabilities."""
+        return self.session.run([self.output], {self.input: images.astype(np.float32)})[0]
+
+
+def compare_exported(run_dir: str | os.PathLike[str], path: str | os.PathLike[str], data_dir: str | None = None,
+                     limit: int | None = None, batch_size: int = 100, dataset: str | None = None) -> dict[str, Any]:
+    """Test-set top-1 of an exported file (``.tflite`` or ``.onnx``) beside the original model's, and how
+    often they agree (on the run's own test set, or ``dataset``'s: see ``evaluate.run_dataset``)."""
     from convnets.data.pipeline import raw_batches
     from convnets.evaluate import run_dataset
 
+    fmt = "onnx" if Path(path).suffix == ".onnx" else "tflite"
+    exported = OnnxClassifier(path) if fmt == "onnx" else TFLiteClassifier(path)
     model, spec, config = load_run(run_dir)
     ds = run_dataset(run_dir, config, spec, dataset, data_dir)
     if len(ds.test) == 0:
-        raise ConvnetsError(f"{ds.name} has no test images to compare the TFLite model on")
-    lite = TFLiteClassifier(tflite_path)
+        raise ConvnetsError(f"{ds.name} has no test images to compare the {fmt} model on")
     original = tf.function(lambda x: model(preprocess(x, spec), training=False))
-    n = agree = right_lite = right_orig = 0
+    n = agree = right_exported = right_orig = 0
     for images, labels in raw_batches(ds, "test", batch_size):
-        p_lite = lite.probabilities(images).argmax(1)
+        p_exported = exported.probabilities(images).argmax(1)
         p_orig = original(tf.constant(images, tf.float32)).numpy().argmax(1)
         n += len(labels)
-        agree += int((p_lite == p_orig).sum())
-        right_lite += int((p_lite == labels).sum())
+        agree += int((p_exported == p_orig).sum())
+        right_exported += int((p_exported == labels).sum())
         right_orig += int((p_orig == labels).sum())
         if limit and n >= limit:
             break
-    return {"images": n, "tflite_accuracy": right_lite / n, "original_accuracy": right_orig / n,
-            "top1_agreement": agree / n, "tflite_bytes": Path(tflite_path).stat().st_size}
+    return {"format": fmt, "images": n, f"{fmt}_accuracy": right_exported / n, "original_accuracy": right_orig / n,
+            "top1_agreement": agree / n, f"{fmt}_bytes": Path(path).stat().st_size}
+
+
+def compare_tflite(run_dir: str | os.PathLike[str], tflite_path: str | os.PathLike[str],
+                   data_dir: str | None = None, limit: int | None = None, batch_size: int = 100,
+                   dataset: str | None = None) -> dict[str, Any]:
+    """``compare_exported`` for a ``.tflite`` file (kept for its callers)."""
+    return compare_exported(run_dir, tflite_path, data_dir, limit, batch_size, dataset)

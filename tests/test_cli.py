@@ -368,3 +368,40 @@ def test_redirected_log_is_a_table_on_stdout(tmp_path):
     assert len(columns) == 1 and len({len(l) for l in epochs}) == 1, epochs  # every field at the same place
     assert re.fullmatch(r"epoch  1/10  loss +\d\.\d{4}  acc +\d\.\d{4}  test_loss +\d\.\d{4}  test_acc +\d\.\d{4} +\d+ img/s +\d+\.\ds",
                         epochs[0]), epochs[0]
+
+
+def test_embed_gives_features_a_linear_classifier_can_use(trained_run, tmp_path, capsys):
+    """`convnets embed RUN FOLDER --out f.npy`: one row of pooled features per image (the CSV names its file,
+    in the same order), and scikit-learn's LogisticRegression on them tells held-out digits 3 and 8 apart."""
+    import numpy as np
+    import tensorflow as tf
+    from sklearn.linear_model import LogisticRegression
+
+    from convnets.data import load_dataset
+
+    ds = load_dataset("digits")
+    for digit in (3, 8):
+        folder = tmp_path / "mine" / f"digit{digit}"
+        folder.mkdir(parents=True)
+        for i, image in enumerate(ds.test.images[ds.test.labels == digit][:30]):
+            (folder / f"{i:02d}.png").write_bytes(tf.io.encode_png(image).numpy())
+    (tmp_path / "mine" / "notes.txt").write_text("not an image: skipped")
+    out = tmp_path / "features.npy"
+    assert main(["embed", str(trained_run), str(tmp_path / "mine"), "--out", str(out)]) == 0
+    assert "wrote" in capsys.readouterr().out
+    x = np.load(out)
+    files = pd.read_csv(out.with_suffix(".csv"))["file"].tolist()
+    assert x.shape == (len(files), 120) and x.dtype == np.float32 and len(files) >= 40  # LeNet-5's C5: 120 maps
+    y = np.array([Path(f).parent.name for f in files])
+    train, held = np.arange(len(y)) % 2 == 0, np.arange(len(y)) % 2 == 1
+    clf = LogisticRegression(max_iter=2000).fit(x[train], y[train])
+    assert clf.score(x[held], y[held]) >= 0.9
+    assert main(["embed", str(trained_run), str(tmp_path / "mine"), "--out", str(tmp_path / "m.npy"),
+                 "--pooling", "max"]) == 0
+    assert np.load(tmp_path / "m.npy").shape == x.shape
+    (tmp_path / "empty").mkdir()
+    for argv, expected in ([str(tmp_path / "empty"), "--out", str(tmp_path / "e.npy")], "holds no image files"), \
+                          ([str(tmp_path / "mine"), "--out", str(tmp_path / "f.txt")], "name ends in .npy"), \
+                          ([str(tmp_path / "nope.png"), "--out", str(tmp_path / "n.npy")], "does not exist"):
+        assert main(["embed", str(trained_run), *argv]) == 2
+        assert expected in capsys.readouterr().err

@@ -30,6 +30,8 @@ EPILOG = """examples:
   convnets gradcam runs/lenet5-mnist digit.png
   convnets export runs/lenet5-mnist --out exported/lenet5
   convnets export runs/lenet5-mnist --format tflite --quantize int8 --out lenet5.tflite
+  convnets export runs/lenet5-mnist --format onnx --out lenet5.onnx
+  convnets embed runs/lenet5-mnist my_digits/ --out features.npy
   convnets convert-keras mobilenet_v2 --out runs/mobilenet_v2-imagenet
 
 data sets: digits (bundled, offline), mnist, fashion_mnist, cifar10, cifar100,
@@ -201,6 +203,16 @@ def build_parser() -> argparse.ArgumentParser:
                    help="how many classes to show per image (default 3; more than the run's classes shows them all)")
     p.add_argument("--json", action="store_true", help="print JSON: per image its top classes and looks_inverted")
 
+    p = sub.add_parser("embed", help="features of images from a run's network without its classifier, as .npy",
+                       description="Write the pooled last feature map of each image (N x features, float32) to "
+                       "--out, and the image files in the same order to a CSV beside it, for scikit-learn "
+                       "(e.g. LogisticRegression on the features of your own labelled images).")
+    p.add_argument("run_dir")
+    p.add_argument("images", nargs="+", metavar="IMAGE_OR_FOLDER",
+                   help="PNG, JPEG, GIF or BMP files, or folders searched recursively for them")
+    p.add_argument("--out", required=True, metavar="FILE.npy", help="the features; FILE.csv gets the file names")
+    p.add_argument("--pooling", choices=["avg", "max"], default="avg", help="over the last feature map (default avg)")
+
     p = sub.add_parser("plot", help="training curves, confusion matrix and mistakes as PNG files in the run directory")
     p.add_argument("run_dir")
     p.add_argument("--data-dir", metavar="DIR", help="data root for the test set (default: the one the run was trained from)")
@@ -223,7 +235,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--layer", metavar="NAME", help="layer name (default: the last one with a spatial grid)")
     p.add_argument("--out", metavar="PNG", help="PNG to write (default: RUN_DIR/gradcam-IMAGE.png)")
 
-    p = sub.add_parser("export", help="export a trained run as a SavedModel or TFLite file")
+    p = sub.add_parser("export", help="export a trained run as a SavedModel, a TFLite file or an ONNX file")
     p.add_argument("run_dir")
     p.add_argument("--out", required=True, metavar="PATH", help="SavedModel directory, .tflite or .onnx file to write")
     p.add_argument("--format", choices=["savedmodel", "tflite", "onnx"], default="savedmodel",
@@ -442,6 +454,24 @@ def cmd_predict(args: argparse.Namespace) -> None:
         print(r["image"] + ": " + ", ".join(f"{t['class']} {t['probability']:.3f}" for t in r["top"]))
 
 
+def cmd_embed(args: argparse.Namespace) -> None:
+    from convnets.errors import ConfigError
+
+    out = Path(args.out)
+    if out.suffix != ".npy":
+        raise ConfigError(f"--out {args.out}: the features file's name ends in .npy")
+    import numpy as np
+    import pandas as pd
+
+    from convnets.evaluate import embed_files
+
+    features, files = embed_files(args.run_dir, args.images, args.pooling)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    np.save(out, features)
+    pd.DataFrame({"file": files}).to_csv(out.with_suffix(".csv"), index_label="row")
+    print(f"wrote {out} ({features.shape[0]:,} images x {features.shape[1]:,} features) and {out.with_suffix('.csv')}")
+
+
 def cmd_plot(args: argparse.Namespace) -> None:
     from convnets.viz import plot_run
 
@@ -505,7 +535,7 @@ def cmd_convert_keras(args: argparse.Namespace) -> None:
 
 
 COMMANDS = {"list": cmd_list, "summary": cmd_summary, "train": cmd_train, "evaluate": cmd_evaluate,
-            "predict": cmd_predict, "plot": cmd_plot, "filters": cmd_filters, "features": cmd_features,
+            "predict": cmd_predict, "embed": cmd_embed, "plot": cmd_plot, "filters": cmd_filters, "features": cmd_features,
             "gradcam": cmd_gradcam, "export": cmd_export, "convert-keras": cmd_convert_keras}
 
 

@@ -184,3 +184,48 @@ def predict_files(run_dir: str, paths: list[str], top_k: int = 3) -> list[dict[s
                                  "probability": float(row[i])} for i in top],
                         "brightness": float(light), "looks_inverted": inverted})
     return results
+
+
+def image_files(paths: list[str] | str) -> list[str]:
+    """Image files among ``paths``: files as given, folders searched recursively for PNG, JPEG, GIF and
+    BMP files (in sorted order; hidden files and other extensions skipped)."""
+    if isinstance(paths, (str, os.PathLike)):
+        paths = [paths]
+    files: list[str] = []
+    for p in map(os.fspath, paths):
+        if os.path.isdir(p):
+            found = sorted(os.path.join(d, f) for d, _, names in os.walk(p) for f in names
+                           if not f.startswith(".") and os.path.splitext(f)[1].lower() in folder.IMAGE_EXTS)
+            if not found:
+                raise DataError(f"{p} holds no image files ({', '.join(sorted(folder.IMAGE_EXTS))})")
+            files += found
+        elif not os.path.isfile(p):
+            raise DataError(f"image {p} does not exist")
+        else:
+            files.append(p)
+    if not files:
+        raise ConfigError("no image files given")
+    return files
+
+
+def embed_files(run_dir: str, paths: list[str] | str, pooling: str = "avg",
+                batch_size: int = 64) -> tuple[np.ndarray, list[str]]:
+    """Features of image files (or folders of them) from a run's network without its classifier: the
+    last feature map pooled over the grid (``pooling``: "avg", as Keras's ``pooling="avg"``, or "max"),
+    (N, num_features) float32, with the files in the same order. Feed them to scikit-learn."""
+    if pooling not in ("avg", "max"):
+        raise ConfigError(f"pooling must be 'avg' or 'max', got {pooling!r}")
+    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
+        raise ConfigError(f"batch_size must be a whole number >= 1, got {batch_size!r}")
+    files = image_files(paths)
+    model, spec, _ = load_run(run_dir)
+    pool = tf.reduce_mean if pooling == "avg" else tf.reduce_max
+
+    @tf.function(input_signature=[tf.TensorSpec((None, *spec.image_shape), tf.float32)])
+    def features(x: tf.Tensor) -> tf.Tensor:
+        fmap = model.forward_features(preprocess(x, spec), training=False)
+        return tf.cast(pool(fmap, axis=[1, 2]) if fmap.shape.rank == 4 else fmap, tf.float32)
+
+    out = [features(tf.constant(load_images(files[i:i + batch_size], spec), tf.float32)).numpy()
+           for i in range(0, len(files), batch_size)]
+    return np.concatenate(out), files

@@ -405,3 +405,14 @@ def test_embed_gives_features_a_linear_classifier_can_use(trained_run, tmp_path,
                           ([str(tmp_path / "nope.png"), "--out", str(tmp_path / "n.npy")], "does not exist"):
         assert main(["embed", str(trained_run), *argv]) == 2
         assert expected in capsys.readouterr().err
+
+
+def test_evaluate_with_flip_tta_reports_it_beside_the_plain_accuracy(trained_run, capsys):
+    assert main(["evaluate", str(trained_run), "--json"]) == 0
+    plain = json.loads(capsys.readouterr().out)
+    assert main(["evaluate", str(trained_run), "--tta", "flip", "--json"]) == 0
+    r = json.loads(capsys.readouterr().out)
+    assert r["test_accuracy"] == plain["test_accuracy"] and r["confusion_matrix"] == plain["confusion_matrix"]
+    assert r["tta"]["mode"] == "flip" and r["tta"]["test_accuracy"] != plain["test_accuracy"]  # digits: mirrors hurt
+    assert main(["evaluate", str(trained_run), "--tta", "flip"]) == 0
+    assert "with flip test-time augmentation: test accuracy" in capsys.readouterr().out

@@ -105,6 +105,7 @@ BAD_SETTINGS = [
     ("strategy", "tpu", "strategy must be one of default, mirrored, multiworker, got 'tpu'"),
     ("val_split", 1.0, "the validation split must be a fraction in [0, 1), got 1.0"),
     ("val_split", -0.1, "the validation split must be a fraction in [0, 1), got -0.1"),
+    ("tta", "crop", "tta must be one of none, flip, got 'crop'"),
 ]
 
 
@@ -146,7 +147,8 @@ def test_config_choices_are_the_implemented_ones():
     assert (config.OPTIMIZERS, config.SCHEDULES, config.AUGMENTATIONS) == (OPTIMIZERS, SCHEDULES, AUGMENTATIONS)
     assert config.PRECISIONS == tuple(COMPUTE_DTYPES)
     meta = {f.name: f.metadata for f in dataclasses.fields(TrainConfig)}
-    assert {n for n, m in meta.items() if m["choices"]} == {"optimizer", "schedule", "augment", "precision", "strategy"}
+    assert {n for n, m in meta.items() if m["choices"]} == {"optimizer", "schedule", "augment", "precision", "strategy",
+                                                          "tta"}
     assert all(m["help"] for m in meta.values())
 
 
@@ -475,3 +477,34 @@ def test_memory_does_not_grow_across_epochs(digits, tmp_path):
 
     train(fresh_model(), digits, TrainConfig(epochs=5, batch_size=64), tmp_path / "r", progress=False, log=record)
     assert rss[5] <= 1.10 * rss[2], {k: v // 2**20 for k, v in rss.items()}
+
+
+def test_flip_tta_averages_each_image_with_its_mirror_and_is_reported_beside(digits, tmp_path):
+    """``tta="flip"``: the probabilities are the mean of the image's and its mirror's softmax; training
+    reports it as test_accuracy_tta beside the plain test_accuracy (which it never replaces), and a run
+    resumes with another tta (it is only the final test)."""
+    from convnets.data.pipeline import PreprocessSpec, make_dataset
+    from convnets.evaluate import evaluate_run
+    from convnets.train.loop import evaluate_dataset
+
+    model = fresh_model()
+    spec = PreprocessSpec.for_dataset(digits, model.input_shape)
+    data = make_dataset(digits, "test", spec, 64)
+    _, labels, probs = evaluate_dataset(model, data, tta="flip")
+    x = np.concatenate([b.numpy() for b, _ in data])
+    expected = (tf.nn.softmax(model(x)) + tf.nn.softmax(model(x[:, :, ::-1]))).numpy() / 2
+    np.testing.assert_allclose(probs, expected, rtol=1e-4, atol=1e-6)
+    plain = evaluate_dataset(model, data)[2]
+    assert not np.allclose(plain, probs)  # the mirror changed something: digits are not symmetric
+    with pytest.raises(ConfigError, match="test-time augmentation"):
+        evaluate_dataset(model, data, tta="crop")
+
+    out = tmp_path / "run"
+    config = TrainConfig(epochs=1, batch_size=64, optimizer="adam", lr=2e-3, tta="flip")
+    metrics = train(fresh_model(), digits, config, out, progress=False, log=lambda s: None)
+    assert metrics["tta"] == "flip" and 0 < metrics["test_accuracy_tta"] <= 1
+    assert metrics["test_accuracy"] == json.loads((out / "metrics.json").read_text())["test_accuracy"]
+    assert metrics["test_accuracy_tta"] == pytest.approx(evaluate_run(out, tta="flip")["tta"]["test_accuracy"])
+    again = train(fresh_model(), digits, dataclasses.replace(config, epochs=1, tta="none"), out, resume=True,
+                  progress=False, log=lambda s: None)
+    assert "test_accuracy_tta" not in again and again["test_accuracy"] == metrics["test_accuracy"]

@@ -193,6 +193,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="test on this data set instead of the run's own (needed for a convert-keras run); "
                         "its classes must be the run's, or some of them with the same names")
     p.add_argument("--data-dir", metavar="DIR", help="data root (default: the one the run was trained from, then $CONVNETS_DATA_DIR)")
+    p.add_argument("--tta", choices=["none", "flip"], default="none",
+                   help="flip: also report the accuracy with each image's mirror averaged in (reported beside "
+                        "the plain accuracy; for classes a mirror keeps, not digits)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
 
     p = sub.add_parser("predict", help="classify image files with a trained run", description=PREDICT_HELP,
@@ -419,12 +422,15 @@ def cmd_train(args: argparse.Namespace) -> None:
 def cmd_evaluate(args: argparse.Namespace) -> None:
     from convnets.evaluate import evaluate_run
 
-    r = evaluate_run(args.run_dir, args.data_dir, dataset=args.dataset)
+    r = evaluate_run(args.run_dir, args.data_dir, dataset=args.dataset, tta=args.tta)
     if args.json:
         print(json.dumps(r, indent=2))
         return
     print(f"{r['model']} on {r['dataset']}: test accuracy {r['test_accuracy']:.4f}, top-5 {r['test_top5']:.4f}, "
           f"loss {r['test_loss']:.4f} ({r['test_images']:,} images)")
+    if "tta" in r:
+        print(f"with {r['tta']['mode']} test-time augmentation: test accuracy {r['tta']['test_accuracy']:.4f}, "
+              f"top-5 {r['tta']['test_top5']:.4f} (the numbers below are the plain ones)")
     print(f"{'class':<14} {'precision':>9} {'recall':>7} {'support':>8}")
     for c in r["per_class"]:
         print(f"{c['class'][:14]:<14} {c['precision']:>9.4f} {c['recall']:>7.4f} {c['support']:>8}")

@@ -42,7 +42,11 @@ shortcuts) with an SE block on every basic block's residual, with r = 4: the
 paper's 16 would leave 1, 2 and 4 hidden units on the 16, 32 and 64 channels.
 8,484 parameters more than ``resnet20`` (278,206): train it beside ResNet-20 and
 the pre-activation ResNet-20. The paper's CIFAR results (Tables 4-5: ResNet-164
-5.46% -> 4.39% error on CIFAR-10) come from SE on deeper CIFAR networks.
+5.46% -> 4.39% error on CIFAR-10) come from SE on deeper CIFAR networks. The SE
+blocks cost 0.02% of the MACs (a pool and two tiny dense layers per block), so
+the mini trains at ResNet-20's speed and meets the 10-minute budget on
+Fashion-MNIST with the 5-epoch fast recipe: measured 92.68% in 394 s of training
+on 2 cores (seed 0; docs/results.md).
 """
 
 from __future__ import annotations

@@ -25,6 +25,7 @@ SCHEDULES = ("constant", "step", "cosine")
 AUGMENTATIONS = ("none", "flip", "crop", "crop_flip")
 PRECISIONS = ("float32", "mixed_float16", "mixed_bfloat16")
 STRATEGIES = ("default", "mirrored", "multiworker")
+TTA_MODES = ("none", "flip")  # test-time augmentation (convnets.train.loop.evaluate_dataset)
 
 
 @dataclass(frozen=True)
@@ -114,6 +115,9 @@ class TrainConfig:
                                "curves, and the test set is evaluated once, at the end, so no choice made while "
                                "watching the curves has seen it", range=Range(0, 1, high_open=True, what="a fraction"),
                                label="the validation split", metavar="FRACTION")
+    tta: str = setting("none", "test-time augmentation of the final test: flip also classifies each test image's "
+                       "mirror and averages the two softmaxes; metrics.json gives it as test_accuracy_tta, beside "
+                       "the plain test_accuracy, never instead of it", choices=TTA_MODES)
 
     def __post_init__(self) -> None:
         for f in fields(self):

@@ -33,7 +33,7 @@ from convnets.errors import ConfigError, ConvnetsError
 from convnets.layers import BatchNorm
 from convnets.machine import machine_info
 from convnets.models import Model
-from convnets.train.config import TrainConfig
+from convnets.train.config import TTA_MODES, TrainConfig
 from convnets.train.distribute import is_chief, is_distributed, worker_task
 from convnets.train.losses import cross_entropy
 from convnets.train.metrics import EpochSums, Mean, topk_hits
@@ -141,9 +141,24 @@ def make_eval_step(model: Model, input_shape: tuple[int, ...], jit_compile: bool
     return logits_of
 
 
-def evaluate_dataset(model: Model, data: tf.data.Dataset, logits_of: Callable | None = None) -> tuple[Mean, np.ndarray, np.ndarray]:
-    """Loss/accuracy over a dataset, plus all labels and softmax probabilities."""
+def flip_averaged(logits_of: Callable) -> Callable:
+    """Flip test-time augmentation: each image and its mirror (left-right) classified, the two softmaxes
+    averaged; returned as log-probabilities, which are logits of that average for the loss and top-k."""
+    def both(x: tf.Tensor) -> tf.Tensor:
+        p = (tf.nn.softmax(logits_of(x)) + tf.nn.softmax(logits_of(tf.reverse(x, axis=[2])))) / 2
+        return tf.math.log(tf.maximum(p, 1e-30))
+    return both
+
+
+def evaluate_dataset(model: Model, data: tf.data.Dataset, logits_of: Callable | None = None,
+                     tta: str = "none") -> tuple[Mean, np.ndarray, np.ndarray]:
+    """Loss/accuracy over a dataset, plus all labels and softmax probabilities (``tta="flip"``: of each
+    image and its mirror averaged, ``flip_averaged``)."""
+    if tta not in TTA_MODES:
+        raise ConfigError(f"unknown test-time augmentation {tta!r}; expected one of {', '.join(TTA_MODES)}")
     logits_of = logits_of or make_eval_step(model, model.input_shape)
+    if tta == "flip":
+        logits_of = flip_averaged(logits_of)
     meter, labels, probs = Mean(), [], []
     for x, y in data:
         logits = logits_of(x)
@@ -260,6 +275,10 @@ def train(
         raise
     writer.flush()
     metrics = _final_metrics(model, dataset, config, test, history, _validation(config, held), held is not None)
+    if config.tta != "none":  # beside the plain numbers, never instead of them
+        tta = evaluate_dataset(model, test_data, logits_of, config.tta)[0]
+        metrics.update(tta=config.tta, test_accuracy_tta=tta.accuracy, test_top5_tta=tta.top5_accuracy)
+        log(f"test accuracy with {config.tta} test-time augmentation: {tta.accuracy:.4f} (plain {test.accuracy:.4f})")
     run.write_metrics(metrics)
     return metrics
 

@@ -170,7 +170,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--pattern", default="*", help="shell-style filter, e.g. 'lenet*'")
     p.add_argument("--json", action="store_true", help="print JSON")
 
-    p = sub.add_parser("summary", help="layer table: output shapes, parameters, multiply-accumulates")
+    p = sub.add_parser("summary", help="layer table: output shapes, parameters, multiply-accumulates, receptive fields")
     p.add_argument("model")
     _add_model_options(p)
     p.add_argument("--json", action="store_true", help="print one JSON object")
@@ -352,7 +352,7 @@ def cmd_summary(args: argparse.Namespace) -> None:
     check_name(args.model)
     from convnets.summary import format_table, summarize
 
-    s = summarize(_build_model(args))
+    s = summarize(_build_model(args), fields=True)
     print(json.dumps(s, indent=2) if args.json else format_table(s))
 
 

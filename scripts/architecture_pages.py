@@ -127,6 +127,45 @@ def pictures(names: list[str]) -> list[str]:
             "'Looking inside'):", ""] + [line + "\n" for line in out]
 
 
+def receptive_field_plot(family: Family, path: Path) -> Path:
+    """Receptive field (input pixels, log scale) against depth for the family's full model and mini:
+    one point per convolution or pooling layer, in order, with each model's input size drawn across."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 3.6), dpi=100)
+    for name, style in ((family.full, "-"), (family.mini, "--")):
+        with init.zeros_only():
+            model = convnets.create_model(name)
+        s = convnets.summarize(model, fields=True)
+        rows = [r for r in s["layers"] if len(r["output_shape"]) == 3 and not r.get("training_only")
+                and any(k in r["type"] for k in ("Conv", "Pool", "Subsampling"))]
+        line, = ax.plot(range(1, len(rows) + 1), [max(r["receptive_field"]) for r in rows], style, marker=".",
+                        label=f"{name} ({'x'.join(map(str, model.input_shape[:2]))} input)")
+        ax.axhline(model.input_shape[0], color=line.get_color(), linewidth=0.8, linestyle=":")
+    ax.set_yscale("log")
+    ax.set_xlabel("convolution or pooling layer, in order")
+    ax.set_ylabel("receptive field (pixels)")
+    ax.set_title(f"{family.title}: how far each layer sees (dotted: the input's size)")
+    ax.legend(fontsize=8)
+    ax.grid(True, which="both", alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+    return path
+
+
+def receptive_field_picture(family: Family) -> list[str]:
+    path = ROOT / "docs" / "images" / f"rf-{family.name}.png"
+    if not path.is_file():
+        return []
+    return ["## Receptive field against depth", "", "Each layer's receptive field (`convnets summary` computes it from "
+            "the traced graph: the widest path counts where branches meet):", "",
+            f"![{family.title}: receptive field against depth](../images/{path.name})", ""]
+
+
 def page(family: Family, names: list[str], results: list[dict]) -> str:
     module = model_info(family.full).builder.__module__
     doc = importlib.import_module(module).__doc__ or ""
@@ -139,6 +178,7 @@ def page(family: Family, names: list[str], results: list[dict]) -> str:
     out += summary_table(family.full)
     out += ["## The mini", ""]
     out += summary_table(family.mini)
+    out += receptive_field_picture(family)
     out += ["## Every variant: exact counts beside the published figures", "",
             "Trainable as torchvision and the papers count; total adds BatchNorm moving statistics, as Keras counts.", ""]
     out += counts_table(names)
@@ -183,6 +223,7 @@ def main() -> None:
     (args.docs / "architectures").mkdir(parents=True, exist_ok=True)
     done = []
     for family in list_families():
+        print(f"wrote {receptive_field_plot(family, args.docs / 'images' / f'rf-{family.name}.png')}")
         path = args.docs / "architectures" / f"{family.name}.md"
         path.write_text(page(family, family_models(family), results))
         done.append(family)

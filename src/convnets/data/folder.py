@@ -153,10 +153,10 @@ def decode_all(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Decode every file into one uint8 array, skipping (and counting, in one line) undecodable ones."""
     ds = tf.data.Dataset.from_tensor_slices((files, labels))
-    ds = ds.map(
-        lambda f, y: (decode_image(f, shape[:2], shape[2]), y), num_parallel_calls=tf.data.AUTOTUNE
-    )
-    ds = ds.ignore_errors().batch(1024)
+    options = tf.data.Options()
+    options.autotune.enabled = False  # its model thread stalls the iterator's teardown (pipeline.PARALLEL_CALLS)
+    ds = ds.map(lambda f, y: (decode_image(f, shape[:2], shape[2]), y), num_parallel_calls=os.cpu_count() or 1)
+    ds = ds.ignore_errors().batch(1024).with_options(options)
     xs, ys = [], []
     for x, y in ds.as_numpy_iterator():
         xs.append(x)

@@ -8,6 +8,7 @@ pixels 0..255 -> 0..1 -> fit to the model's (H, W) -> per-channel normalisation
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 
@@ -90,6 +91,24 @@ def steps_per_epoch(split: Split, batch_size: int) -> int:
     return -(-len(split) // batch_size)
 
 
+# Fixed parallelism, not tf.data's autotuner. The autotuner runs a model thread per iterator that sleeps
+# between its optimisation rounds, for up to a minute, and destroying the iterator waits for that sleep to
+# end (gdb: RootDataset::Iterator::~Iterator waiting on Model::OptimizeLoop's SleepForMicroseconds). The
+# trainer makes new iterators every epoch, so each epoch stalled with both cores idle: resnext_mini's
+# epochs took 142 s where 73 s were work, and many runs' epochs came out at exactly 82, 142 or 202 s.
+# A map call per core and two batches ahead keep the input ahead of the step (the input pipeline runs at
+# 100,000+ images/s from memory, benchmarks/NOTES.md) without that thread.
+PARALLEL_CALLS = max(1, min(8, os.cpu_count() or 1))
+PREFETCH_BATCHES = 2
+
+
+def without_autotune(data: tf.data.Dataset) -> tf.data.Dataset:
+    """``data`` with tf.data's autotuner off (see PARALLEL_CALLS)."""
+    options = tf.data.Options()
+    options.autotune.enabled = False
+    return data.with_options(options)
+
+
 def make_dataset(
     ds: Dataset,
     split: str,
@@ -111,18 +130,18 @@ def make_dataset(
     if training and augmentation != "none":
         data = data.enumerate().map(
             lambda i, b: (augment(preprocess(b[0], spec), augmentation, tf.stack([tf.cast(seed, tf.int64) * 1000 + epoch, i])), b[1]),
-            num_parallel_calls=tf.data.AUTOTUNE,
+            num_parallel_calls=PARALLEL_CALLS,
             deterministic=True,
         )
     else:
-        data = data.map(lambda x, y: (preprocess(x, spec), y), num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
-    return data.prefetch(tf.data.AUTOTUNE)
+        data = data.map(lambda x, y: (preprocess(x, spec), y), num_parallel_calls=PARALLEL_CALLS, deterministic=True)
+    return without_autotune(data.prefetch(PREFETCH_BATCHES))
 
 
 def raw_batches(ds: Dataset, split: str, batch_size: int) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """(pixels 0..255 at the native shape, labels) as NumPy batches, in file order:
     what a deployed model (SavedModel, TFLite) is fed."""
-    return _pixel_batches(ds, split, batch_size).as_numpy_iterator()
+    return without_autotune(_pixel_batches(ds, split, batch_size)).as_numpy_iterator()
 
 
 def _pixel_batches(ds: Dataset, split: str, batch_size: int, training: bool = False, seed: int = 0,
@@ -138,7 +157,7 @@ def _pixel_batches(ds: Dataset, split: str, batch_size: int, training: bool = Fa
         shape = ds.image_shape
         data = data.map(
             lambda f, y: (folder.decode_image(f, shape[:2], shape[2]), y),
-            num_parallel_calls=tf.data.AUTOTUNE,
+            num_parallel_calls=PARALLEL_CALLS,
             deterministic=True,
         ).ignore_errors()
     return data.batch(batch_size)

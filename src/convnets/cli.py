@@ -20,6 +20,7 @@ from typing import Any
 EPILOG = """examples:
   convnets list
   convnets summary lenet5
+  convnets compare 'resnet*' mobilenet_v2 --plot compare.png
   convnets train lenet5 --dataset digits --epochs 20 --out runs/lenet5-digits
   convnets train lenet5 --dataset mnist --data-dir ../shared/data --out runs/lenet5-mnist
   convnets evaluate runs/lenet5-mnist
@@ -170,6 +171,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--pattern", default="*", help="shell-style filter, e.g. 'lenet*'")
     p.add_argument("--json", action="store_true", help="print JSON")
 
+    p = sub.add_parser("compare", help="models side by side: year, parameters, MACs, published and measured accuracy",
+                       description="The registry's facts beside the published ImageNet top-1 and the runs measured "
+                       "here (docs/results.json); --plot draws accuracy against cost. Needs no TensorFlow.")
+    p.add_argument("models", nargs="*", metavar="MODEL", help="names or shell patterns, e.g. 'resnet*' (default: all)")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.add_argument("--plot", metavar="FILE.png", help="also draw top-1 against MACs and parameters, and the minis' "
+                   "accuracy against training seconds")
+    p.add_argument("--results", metavar="FILE", help="the measured runs (default: the checkout's docs/results.json)")
+
     p = sub.add_parser("summary", help="layer table: output shapes, parameters, multiply-accumulates, receptive fields")
     p.add_argument("model")
     _add_model_options(p)
@@ -301,6 +311,20 @@ def synopsis(width: int = 100) -> str:
         lines.append(line)
         lines.append(f"    {helps[name]}")
     return "\n".join(lines)
+
+
+def cmd_compare(args: argparse.Namespace) -> None:
+    from convnets.compare import compare, format_rows, load_results, plot
+
+    rows = compare(args.models, load_results(args.results))
+    if args.plot:
+        written = plot(rows, args.plot)
+    if args.json:
+        print(json.dumps(rows, indent=2))
+    else:
+        print(format_rows(rows))
+    if args.plot:
+        print(f"wrote {written}", file=sys.stderr if args.json else sys.stdout)
 
 
 def cmd_list(args: argparse.Namespace) -> None:
@@ -540,7 +564,7 @@ def cmd_convert_keras(args: argparse.Namespace) -> None:
           f"({r['trainable_params']:,} params)")
 
 
-COMMANDS = {"list": cmd_list, "summary": cmd_summary, "train": cmd_train, "evaluate": cmd_evaluate,
+COMMANDS = {"list": cmd_list, "compare": cmd_compare, "summary": cmd_summary, "train": cmd_train, "evaluate": cmd_evaluate,
             "predict": cmd_predict, "embed": cmd_embed, "plot": cmd_plot, "filters": cmd_filters, "features": cmd_features,
             "gradcam": cmd_gradcam, "export": cmd_export, "convert-keras": cmd_convert_keras}
 

@@ -204,6 +204,11 @@ def index(families: list[Family]) -> str:
               "2. `02_alexnet_to_vgg.ipynb`: depth and small kernels",
               "3. `03_residual.ipynb`: a plain net and a ResNet of the same depth side by side",
               "4. `04_mobilenet.ipynb`: depthwise separable convolutions, cost against accuracy as alpha changes", ""]
+    if (ROOT / "docs" / "images" / "compare.png").is_file():
+        lines += ["## Accuracy against cost", "", "Drawn by `convnets compare --plot docs/images/compare.png`: the "
+                  "published ImageNet top-1 of every full model against its MACs and parameters, and our minis' "
+                  "measured accuracy against their training seconds on a 2-core CPU.", "",
+                  "![accuracy against cost](images/compare.png)", ""]
     return "\n".join(lines)
 
 
@@ -228,6 +233,9 @@ def main() -> None:
         path.write_text(page(family, family_models(family), results))
         done.append(family)
         print(f"wrote {path}")
+    from convnets.compare import compare, load_results, plot
+
+    print(f"wrote {plot(compare(None, load_results(results_path)), args.docs / 'images' / 'compare.png')}")
     (args.docs / "index.md").write_text(index(done))
     print(f"wrote {args.docs / 'index.md'}")
 

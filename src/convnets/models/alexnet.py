@@ -130,7 +130,8 @@ class AlexNet(Model):
 
 
 @register(FAMILY, params=(60_965_224, 60_965_224), macs=724_406_816, paper_params="60 million (abstract)",
-          note="two groups as in Sec. 3.5; 62,378,344 as one tower")
+          note="two groups as in Sec. 3.5; 62,378,344 as one tower",
+          top1=(59.3, "paper Table 2, one CNN (the paper averages 10 patches)"))
 def alexnet(*, num_classes: int = 1000, input_shape: Shape = (227, 227, 3), **options: Any) -> AlexNet:
     """AlexNet (2012) with the paper's two groups; 60,965,224 params (62,378,344 with groups=1)."""
     return AlexNet(ALEXNET, num_classes=num_classes, input_shape=input_shape, **options)

@@ -194,7 +194,8 @@ KERAS = "Keras Applications"
 
 
 @register(FAMILY, params=(7_978_856, 8_062_504), macs=2_834_161_664,
-          references=[Reference("torchvision", 7_978_856), Reference(KERAS, 7_978_856, 8_062_504)])
+          references=[Reference("torchvision", 7_978_856), Reference(KERAS, 7_978_856, 8_062_504)],
+          top1=(74.98, "paper Table 3, single crop"))
 def densenet121(*, num_classes: int = 1000, input_shape: Shape = (224, 224, 3), growth_rate: int = 32,
                 **options: Any) -> DenseNet:
     """DenseNet-121 (Table 1, k=32); 7,978,856 trainable, as Keras and torchvision."""
@@ -203,7 +204,8 @@ def densenet121(*, num_classes: int = 1000, input_shape: Shape = (224, 224, 3), 
 
 
 @register(FAMILY, params=(14_149_480, 14_307_880), macs=3_359_843_328,
-          references=[Reference("torchvision", 14_149_480), Reference(KERAS, 14_149_480, 14_307_880)])
+          references=[Reference("torchvision", 14_149_480), Reference(KERAS, 14_149_480, 14_307_880)],
+          top1=(76.2, "paper Table 3, single crop"))
 def densenet169(*, num_classes: int = 1000, input_shape: Shape = (224, 224, 3), growth_rate: int = 32,
                 **options: Any) -> DenseNet:
     """DenseNet-169 (Table 1, k=32); 14,149,480 trainable, as Keras and torchvision."""
@@ -212,7 +214,8 @@ def densenet169(*, num_classes: int = 1000, input_shape: Shape = (224, 224, 3), 
 
 
 @register(FAMILY, params=(20_013_928, 20_242_984), macs=4_291_365_888,
-          references=[Reference("torchvision", 20_013_928), Reference(KERAS, 20_013_928, 20_242_984)])
+          references=[Reference("torchvision", 20_013_928), Reference(KERAS, 20_013_928, 20_242_984)],
+          top1=(77.42, "paper Table 3, single crop"))
 def densenet201(*, num_classes: int = 1000, input_shape: Shape = (224, 224, 3), growth_rate: int = 32,
                 **options: Any) -> DenseNet:
     """DenseNet-201 (Table 1, k=32); 20,013,928 trainable, as Keras and torchvision."""

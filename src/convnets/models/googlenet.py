@@ -314,7 +314,8 @@ class GoogLeNet(Model):
 
 @register(FAMILY, params=(13_378_280, 13_378_280), macs=1_582_671_872, paper_params="about 6.8M by Table 1's rows",
           note="count includes both auxiliary heads; 6,998,552 without", paper_macs=(1.5e9, "Sec. 5"),
-          macs_tolerance=0.06)
+          macs_tolerance=0.06,
+          top1=(69.778, "torchvision IMAGENET1K_V1 (its BN variant; the paper gives top-5 only)"))
 def googlenet(*, num_classes: int = 1000, input_shape: Shape = (224, 224, 3), batch_norm: bool = False,
               **options: Any) -> GoogLeNet:
     """GoogLeNet / Inception v1 (Table 1) with auxiliary heads; 6,998,552 params without them."""

@@ -328,7 +328,8 @@ KERAS = "Keras Applications"
 @register(FAMILY, params=(55_813_192, 55_873_736), macs=13_155_794_016,
           references=[Reference(KERAS, 55_813_192, 55_873_736),
                       Reference("timm", 55_843_464, options={"bn_scale": True})],
-          paper_params="none given", note="Keras's (TF-slim's) layout, not Fig. 15's (layout='paper')")
+          paper_params="none given", note="Keras's (TF-slim's) layout, not Fig. 15's (layout='paper')",
+          top1=(80.1, "paper, single crop (as quoted by He et al. 2016b)"))
 def inception_resnet_v2(*, num_classes: int = 1000, input_shape: Shape = (299, 299, 3), layout: str = "keras",
                         **options: Any) -> InceptionResNetV2:
     """Inception-ResNet-v2 in Keras's (TF-slim's) layout, whose weights port; 55,813,192 params, 299x299.

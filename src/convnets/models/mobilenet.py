@@ -265,7 +265,8 @@ KERAS = "Keras Applications"
 
 @register(FAMILY, params=(4_231_976, 4_253_864), macs=568_740_352, paper=PAPER_V1,
           references=[Reference(KERAS, 4_231_976, 4_253_864)], paper_params="4.2M (Table 6)",
-          paper_macs=(569e6, "Table 8"))
+          paper_macs=(569e6, "Table 8"),
+          top1=(70.6, "paper Table 6"))
 def mobilenet_v1(*, num_classes: int = 1000, input_shape: Shape = (224, 224, 3), **options: Any) -> MobileNetV1:
     """MobileNet v1 (Table 1) with width multiplier alpha; 4,231,976 params at alpha 1.0 (Keras total 4,253,864)."""
     return MobileNetV1(MOBILENET_V1, num_classes=num_classes, input_shape=input_shape, **options)
@@ -281,7 +282,8 @@ def mobilenet_v1_mini(*, num_classes: int = 10, input_shape: Shape = (32, 32, 3)
 
 @register(FAMILY, params=(3_504_872, 3_538_984), macs=300_774_272, paper=PAPER_V2,
           references=[Reference(KERAS, 3_504_872, 3_538_984), Reference("torchvision", 3_504_872)],
-          paper_params="3.4M (Table 4)", paper_macs=(300e6, "Table 4"))
+          paper_params="3.4M (Table 4)", paper_macs=(300e6, "Table 4"),
+          top1=(72.0, "paper Table 4"))
 def mobilenet_v2(*, num_classes: int = 1000, input_shape: Shape = (224, 224, 3), **options: Any) -> MobileNetV2:
     """MobileNet v2 (Table 2) with width multiplier alpha; 3,504,872 params at alpha 1.0 (Keras total 3,538,984)."""
     return MobileNetV2(MOBILENET_V2, num_classes=num_classes, input_shape=input_shape, **options)

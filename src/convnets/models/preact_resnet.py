@@ -331,21 +331,24 @@ KERAS = "Keras Applications"
           references=[Reference(KERAS, 25_568_360, 25_613_800),
                       Reference("timm resnetv2_50", 25_549_352, options={"downsample": "first", "conv_bias": False})],
           note="Keras's layout (TF-slim's): each stage halves the map in its last unit; downsample='first' is "
-               "the paper's")
+               "the paper's",
+          top1=(76.0, "Keras Applications table"))
 def resnet50v2(*, num_classes: int = 1000, input_shape: Shape = (224, 224, 3), **options: Any) -> PreActResNet:
     """ResNet-50 v2 (pre-activation), as Keras's ResNet50V2; 25,568,360 trainable / 25,613,800 total."""
     return PreActResNet(RESNET50, num_classes=num_classes, input_shape=input_shape, **options)
 
 
 @register(FAMILY, params=(44_577_896, 44_675_560), macs=7_194_476_544,
-          references=[Reference(KERAS, 44_577_896, 44_675_560)])
+          references=[Reference(KERAS, 44_577_896, 44_675_560)],
+          top1=(77.2, "Keras Applications table"))
 def resnet101v2(*, num_classes: int = 1000, input_shape: Shape = (224, 224, 3), **options: Any) -> PreActResNet:
     """ResNet-101 v2 (pre-activation), as Keras's ResNet101V2; 44,577,896 trainable / 44,675,560 total."""
     return PreActResNet(RESNET101, num_classes=num_classes, input_shape=input_shape, **options)
 
 
 @register(FAMILY, params=(60_236_904, 60_380_648), macs=10_906_697_728,
-          references=[Reference(KERAS, 60_236_904, 60_380_648)])
+          references=[Reference(KERAS, 60_236_904, 60_380_648)],
+          top1=(78.9, "paper Table 5, single 320x320 crop (Keras: 78.0 at 224)"))
 def resnet152v2(*, num_classes: int = 1000, input_shape: Shape = (224, 224, 3), **options: Any) -> PreActResNet:
     """ResNet-152 v2 (pre-activation), as Keras's ResNet152V2; 60,236,904 trainable / 60,380,648 total."""
     return PreActResNet(RESNET152, num_classes=num_classes, input_shape=input_shape, **options)

@@ -270,14 +270,16 @@ KERAS = "Keras Applications"
 
 
 @register(FAMILY, params=(11_689_512, 11_699_112), macs=1_814_073_344, paper_macs=(1.8e9, "Table 1"),
-          references=[Reference(TORCHVISION, 11_689_512)])
+          references=[Reference(TORCHVISION, 11_689_512)],
+          top1=(69.758, "torchvision IMAGENET1K_V1 (the paper: 10-crop only)"))
 def resnet18(*, num_classes: int = 1000, input_shape: Shape = (224, 224, 3), **options: Any) -> ResNet:
     """ResNet-18 (Table 1): basic blocks, 224x224; 11,689,512 trainable, as torchvision."""
     return ResNet(RESNET18, num_classes=num_classes, input_shape=input_shape, **options)
 
 
 @register(FAMILY, params=(21_797_672, 21_814_696), macs=3_663_761_408, paper_macs=(3.6e9, "Table 1"),
-          references=[Reference(TORCHVISION, 21_797_672)])
+          references=[Reference(TORCHVISION, 21_797_672)],
+          top1=(73.314, "torchvision IMAGENET1K_V1 (the paper: 10-crop only)"))
 def resnet34(*, num_classes: int = 1000, input_shape: Shape = (224, 224, 3), **options: Any) -> ResNet:
     """ResNet-34 (Table 1): basic blocks, 224x224; 21,797,672 trainable, as torchvision."""
     return ResNet(RESNET34, num_classes=num_classes, input_shape=input_shape, **options)
@@ -286,7 +288,8 @@ def resnet34(*, num_classes: int = 1000, input_shape: Shape = (224, 224, 3), **o
 @register(FAMILY, params=(25_557_032, 25_610_152), macs=3_857_973_248, paper_macs=(3.8e9, "Table 1"),
           references=[Reference(TORCHVISION, 25_557_032),
                       Reference(KERAS, 25_583_592, 25_636_712, {"conv_bias": True})],
-          note="Keras keeps a bias in every convolution: conv_bias=True reproduces its counts")
+          note="Keras keeps a bias in every convolution: conv_bias=True reproduces its counts",
+          top1=(76.13, "torchvision IMAGENET1K_V1 (the paper: 10-crop only)"))
 def resnet50(*, num_classes: int = 1000, input_shape: Shape = (224, 224, 3), **options: Any) -> ResNet:
     """ResNet-50 v1 (Table 1): bottlenecks, stride in the first 1x1; 25,557,032 trainable as torchvision
     (Keras Applications, with conv_bias=True: 25,583,592)."""
@@ -295,7 +298,8 @@ def resnet50(*, num_classes: int = 1000, input_shape: Shape = (224, 224, 3), **o
 
 @register(FAMILY, params=(44_549_160, 44_654_504), macs=7_570_194_432, paper_macs=(7.6e9, "Table 1"),
           references=[Reference(TORCHVISION, 44_549_160),
-                      Reference(KERAS, 44_601_832, 44_707_176, {"conv_bias": True})])
+                      Reference(KERAS, 44_601_832, 44_707_176, {"conv_bias": True})],
+          top1=(77.374, "torchvision IMAGENET1K_V1 (the paper: 10-crop only)"))
 def resnet101(*, num_classes: int = 1000, input_shape: Shape = (224, 224, 3), **options: Any) -> ResNet:
     """ResNet-101 v1 (Table 1): bottlenecks; 44,549,160 trainable, as torchvision."""
     return ResNet(RESNET101, num_classes=num_classes, input_shape=input_shape, **options)
@@ -303,7 +307,8 @@ def resnet101(*, num_classes: int = 1000, input_shape: Shape = (224, 224, 3), **
 
 @register(FAMILY, params=(60_192_808, 60_344_232), macs=11_282_415_616, paper_macs=(11.3e9, "Table 1"),
           references=[Reference(TORCHVISION, 60_192_808),
-                      Reference(KERAS, 60_268_520, 60_419_944, {"conv_bias": True})])
+                      Reference(KERAS, 60_268_520, 60_419_944, {"conv_bias": True})],
+          top1=(78.312, "torchvision IMAGENET1K_V1 (the paper: 10-crop only)"))
 def resnet152(*, num_classes: int = 1000, input_shape: Shape = (224, 224, 3), **options: Any) -> ResNet:
     """ResNet-152 v1 (Table 1): bottlenecks; 60,192,808 trainable, as torchvision."""
     return ResNet(RESNET152, num_classes=num_classes, input_shape=input_shape, **options)

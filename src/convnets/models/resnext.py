@@ -213,7 +213,8 @@ TORCHVISION = "torchvision"
 
 
 @register(FAMILY, params=(25_028_904, 25_097_128), macs=4_230_479_872, paper_params="25.0M (Table 1)",
-          paper_macs=(4.2e9, "Table 1"), references=[Reference(TORCHVISION, 25_028_904)])
+          paper_macs=(4.2e9, "Table 1"), references=[Reference(TORCHVISION, 25_028_904)],
+          top1=(77.8, "paper Table 3, single 224 crop"))
 def resnext50_32x4d(*, num_classes: int = 1000, input_shape: Shape = (224, 224, 3), **options: Any) -> ResNeXt:
     """ResNeXt-50 (32x4d), Table 1: cardinality 32, 4 channels per path; 25,028,904 trainable, as torchvision."""
     return ResNeXt(RESNEXT50_32X4D, num_classes=num_classes, input_shape=input_shape, name="resnext50_32x4d",
@@ -222,7 +223,8 @@ def resnext50_32x4d(*, num_classes: int = 1000, input_shape: Shape = (224, 224, 
 
 @register(FAMILY, params=(88_791_336, 88_994_216), macs=16_414_015_488, paper_params="not in the paper",
           references=[Reference(TORCHVISION, 88_791_336)],
-          note="torchvision's; the paper's 101-layer nets are 32x4d and 64x4d")
+          note="torchvision's; the paper's 101-layer nets are 32x4d and 64x4d",
+          top1=(79.312, "torchvision IMAGENET1K_V1 (not in the paper)"))
 def resnext101_32x8d(*, num_classes: int = 1000, input_shape: Shape = (224, 224, 3), **options: Any) -> ResNeXt:
     """ResNeXt-101 (32x8d), torchvision's: 23 blocks in conv4, 8 channels per path; 88,791,336 trainable."""
     return ResNeXt(RESNEXT101_32X8D, num_classes=num_classes, input_shape=input_shape, name="resnext101_32x8d",

@@ -127,7 +127,8 @@ TIMM = "timm"
           references=[Reference(f"{TIMM} seresnet50", 28_088_024),
                       Reference(f"{TIMM} legacy_seresnet50", 28_088_024, options={"stride_in_1x1": True})],
           note="timm's layout (stride in the 3x3), 5.7% above the paper's 3.87 G; stride_in_1x1=True is the "
-               "paper's (3.860 G)")
+               "paper's (3.860 G)",
+          top1=(76.71, "SENet paper Table 2, single 224 crop"))
 def seresnet50(*, num_classes: int = 1000, input_shape: Shape = (224, 224, 3), se_reduction: int = SE_REDUCTION,
                **options: Any) -> ResNeXt:
     """SE-ResNet-50 (Table 2): ResNet-50 v1.5 with an SE block (r=16) in every bottleneck; 28,088,024, as timm."""
@@ -136,7 +137,8 @@ def seresnet50(*, num_classes: int = 1000, input_shape: Shape = (224, 224, 3), s
 
 
 @register(FAMILY, params=(27_559_896, 27_628_120), macs=4_232_994_816, paper_macs=(4.25e9, "Table 2"),
-          references=[Reference(f"{TIMM} seresnext50_32x4d", 27_559_896)])
+          references=[Reference(f"{TIMM} seresnext50_32x4d", 27_559_896)],
+          top1=(78.9, "SENet paper Table 2, single 224 crop"))
 def seresnext50_32x4d(*, num_classes: int = 1000, input_shape: Shape = (224, 224, 3),
                       se_reduction: int = SE_REDUCTION, **options: Any) -> ResNeXt:
     """SE-ResNeXt-50 (32x4d), Table 2: ResNeXt-50 with an SE block (r=16) in every block; 27,559,896, as timm."""

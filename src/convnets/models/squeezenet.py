@@ -235,7 +235,8 @@ TORCHVISION = "torchvision"
 
 @register(FAMILY, params=(1_248_424, 1_248_424), macs=818_924_576, paper_params="1,248,424 (Table 1)",
           references=[Reference(TORCHVISION, 1_248_424, 1_248_424)],
-          note="Caffe's ceil-mode pools as explicit pads: 54/27/13 maps at 224x224; no MACs in the paper")
+          note="Caffe's ceil-mode pools as explicit pads: 54/27/13 maps at 224x224; no MACs in the paper",
+          top1=(57.5, "paper Table 3"))
 def squeezenet1_0(*, num_classes: int = 1000, input_shape: Shape = (224, 224, 3), **options: Any) -> SqueezeNet:
     """SqueezeNet 1.0 (Table 1): eight Fire modules, conv10 and a global pool; 1,248,424 params, as torchvision."""
     return SqueezeNet(SQUEEZENET1_0, num_classes=num_classes, input_shape=input_shape, name="squeezenet1_0",
@@ -244,7 +245,8 @@ def squeezenet1_0(*, num_classes: int = 1000, input_shape: Shape = (224, 224, 3)
 
 @register(FAMILY, params=(1_235_496, 1_235_496), macs=349_151_936, paper_params="not in the paper",
           references=[Reference(TORCHVISION, 1_235_496, 1_235_496)],
-          note="the authors' v1.1 (repository README): 3x3/64 conv1, pools after conv1, fire3, fire5")
+          note="the authors' v1.1 (repository README): 3x3/64 conv1, pools after conv1, fire3, fire5",
+          top1=(58.178, "torchvision IMAGENET1K_V1 (1.1 has no paper)"))
 def squeezenet1_1(*, num_classes: int = 1000, input_shape: Shape = (224, 224, 3), **options: Any) -> SqueezeNet:
     """SqueezeNet 1.1 (the authors' repository): 3x3 conv1, earlier pools, 2.35x fewer MACs; 1,235,496 params."""
     return SqueezeNet(SQUEEZENET1_1, num_classes=num_classes, input_shape=input_shape, name="squeezenet1_1",

@@ -127,28 +127,32 @@ BN_NOTE = "BatchNorm is not in the paper"
 
 
 @register(FAMILY, params=(132_863_336, 132_863_336), macs=7_609_090_048,
-          references=[Reference(TORCHVISION, 132_863_336)], paper_params="133M (Table 2)")
+          references=[Reference(TORCHVISION, 132_863_336)], paper_params="133M (Table 2)",
+          top1=(70.4, "paper Table 3, single scale 256"))
 def vgg11(*, num_classes: int = 1000, input_shape: Shape = (224, 224, 3), **options: Any) -> VGG:
     """VGG-11 (configuration A); 132,863,336 trainable."""
     return VGG(VGG_A, num_classes=num_classes, input_shape=input_shape, **options)
 
 
 @register(FAMILY, params=(132_868_840, 132_874_344), macs=7_609_090_048,
-          references=[Reference(TORCHVISION, 132_868_840)], note=BN_NOTE)
+          references=[Reference(TORCHVISION, 132_868_840)], note=BN_NOTE,
+          top1=(70.37, "torchvision IMAGENET1K_V1 (not in the paper)"))
 def vgg11_bn(*, num_classes: int = 1000, input_shape: Shape = (224, 224, 3), **options: Any) -> VGG:
     """VGG-11 (configuration A) with BatchNorm after every convolution (not in the paper); 132,868,840 trainable."""
     return VGG(replace(VGG_A, batch_norm=True), num_classes=num_classes, input_shape=input_shape, **options)
 
 
 @register(FAMILY, params=(133_047_848, 133_047_848), macs=11_308_466_176,
-          references=[Reference(TORCHVISION, 133_047_848)], paper_params="133M")
+          references=[Reference(TORCHVISION, 133_047_848)], paper_params="133M",
+          top1=(71.3, "paper Table 3, single scale 256"))
 def vgg13(*, num_classes: int = 1000, input_shape: Shape = (224, 224, 3), **options: Any) -> VGG:
     """VGG-13 (configuration B); 133,047,848 trainable."""
     return VGG(VGG_B, num_classes=num_classes, input_shape=input_shape, **options)
 
 
 @register(FAMILY, params=(133_053_736, 133_059_624), macs=11_308_466_176,
-          references=[Reference(TORCHVISION, 133_053_736)], note=BN_NOTE)
+          references=[Reference(TORCHVISION, 133_053_736)], note=BN_NOTE,
+          top1=(71.586, "torchvision IMAGENET1K_V1 (not in the paper)"))
 def vgg13_bn(*, num_classes: int = 1000, input_shape: Shape = (224, 224, 3), **options: Any) -> VGG:
     """VGG-13 (configuration B) with BatchNorm after every convolution (not in the paper); 133,053,736 trainable."""
     return VGG(replace(VGG_B, batch_norm=True), num_classes=num_classes, input_shape=input_shape, **options)
@@ -156,14 +160,16 @@ def vgg13_bn(*, num_classes: int = 1000, input_shape: Shape = (224, 224, 3), **o
 
 @register(FAMILY, params=(138_357_544, 138_357_544), macs=15_470_264_320,
           references=[Reference(TORCHVISION, 138_357_544), Reference(KERAS, 138_357_544, 138_357_544)],
-          paper_params="138M", paper_macs=(15.3e9, "ResNet paper, Sec. 4.1"))
+          paper_params="138M", paper_macs=(15.3e9, "ResNet paper, Sec. 4.1"),
+          top1=(73.0, "paper Table 3, single scale 256"))
 def vgg16(*, num_classes: int = 1000, input_shape: Shape = (224, 224, 3), **options: Any) -> VGG:
     """VGG-16 (configuration D); 138,357,544 trainable."""
     return VGG(VGG_D, num_classes=num_classes, input_shape=input_shape, **options)
 
 
 @register(FAMILY, params=(138_365_992, 138_374_440), macs=15_470_264_320,
-          references=[Reference(TORCHVISION, 138_365_992)], note=BN_NOTE)
+          references=[Reference(TORCHVISION, 138_365_992)], note=BN_NOTE,
+          top1=(73.36, "torchvision IMAGENET1K_V1 (not in the paper)"))
 def vgg16_bn(*, num_classes: int = 1000, input_shape: Shape = (224, 224, 3), **options: Any) -> VGG:
     """VGG-16 (configuration D) with BatchNorm after every convolution (not in the paper); 138,365,992 trainable."""
     return VGG(replace(VGG_D, batch_norm=True), num_classes=num_classes, input_shape=input_shape, **options)
@@ -171,14 +177,16 @@ def vgg16_bn(*, num_classes: int = 1000, input_shape: Shape = (224, 224, 3), **o
 
 @register(FAMILY, params=(143_667_240, 143_667_240), macs=19_632_062_464,
           references=[Reference(TORCHVISION, 143_667_240), Reference(KERAS, 143_667_240, 143_667_240)],
-          paper_params="144M", paper_macs=(19.6e9, "ResNet paper, Sec. 4.1"))
+          paper_params="144M", paper_macs=(19.6e9, "ResNet paper, Sec. 4.1"),
+          top1=(72.7, "paper Table 3, single scale 256"))
 def vgg19(*, num_classes: int = 1000, input_shape: Shape = (224, 224, 3), **options: Any) -> VGG:
     """VGG-19 (configuration E); 143,667,240 trainable."""
     return VGG(VGG_E, num_classes=num_classes, input_shape=input_shape, **options)
 
 
 @register(FAMILY, params=(143_678_248, 143_689_256), macs=19_632_062_464,
-          references=[Reference(TORCHVISION, 143_678_248)], note=BN_NOTE)
+          references=[Reference(TORCHVISION, 143_678_248)], note=BN_NOTE,
+          top1=(74.218, "torchvision IMAGENET1K_V1 (not in the paper)"))
 def vgg19_bn(*, num_classes: int = 1000, input_shape: Shape = (224, 224, 3), **options: Any) -> VGG:
     """VGG-19 (configuration E) with BatchNorm after every convolution (not in the paper); 143,678,248 trainable."""
     return VGG(replace(VGG_E, batch_norm=True), num_classes=num_classes, input_shape=input_shape, **options)

@@ -155,7 +155,8 @@ TORCHVISION = "torchvision"
 
 @register(FAMILY, params=(68_883_240, 68_951_464), macs=11_398_021_120, paper_params="68.9M (WRN-50-2-bottleneck)",
           references=[Reference(TORCHVISION, 68_883_240)],
-          note="the authors' WRN-50-2-bottleneck as torchvision builds it: the stride in the 3x3 (v1.5)")
+          note="the authors' WRN-50-2-bottleneck as torchvision builds it: the stride in the 3x3 (v1.5)",
+          top1=(78.1, "the authors' README"))
 def wide_resnet50_2(*, num_classes: int = 1000, input_shape: Shape = (224, 224, 3), **options: Any) -> ResNeXt:
     """Wide ResNet-50-2 (ImageNet): ResNet-50 with the bottlenecks' inner width doubled; 68,883,240 trainable."""
     return ResNeXt(WIDE_RESNET50_2, num_classes=num_classes, input_shape=input_shape, name="wide_resnet50_2",
@@ -163,7 +164,8 @@ def wide_resnet50_2(*, num_classes: int = 1000, input_shape: Shape = (224, 224, 
 
 
 @register(FAMILY, params=(126_886_696, 127_024_552), macs=22_753_050_624,
-          references=[Reference(TORCHVISION, 126_886_696)])
+          references=[Reference(TORCHVISION, 126_886_696)],
+          top1=(78.848, "torchvision IMAGENET1K_V1 (not in the paper)"))
 def wide_resnet101_2(*, num_classes: int = 1000, input_shape: Shape = (224, 224, 3), **options: Any) -> ResNeXt:
     """Wide ResNet-101-2 (ImageNet, torchvision): ResNet-101, inner widths doubled; 126,886,696 trainable."""
     return ResNeXt(WIDE_RESNET101_2, num_classes=num_classes, input_shape=input_shape, name="wide_resnet101_2",

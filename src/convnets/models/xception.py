@@ -239,7 +239,8 @@ KERAS = "Keras Applications"
 
 @register(FAMILY, params=(22_855_952, 22_910_480), macs=8_357_403_496,
           references=[Reference(KERAS, 22_855_952, 22_910_480), Reference("timm", 22_855_952)],
-          paper_params="22,855,952 (Table 3)")
+          paper_params="22,855,952 (Table 3)",
+          top1=(79.0, "paper Table 1, single crop"))
 def xception(*, num_classes: int = 1000, input_shape: Shape = (299, 299, 3), **options: Any) -> Xception:
     """Xception (Fig. 5): entry, middle (8 blocks) and exit flows of separable convolutions; 22,855,952 params, 299x299."""
     return Xception(XCEPTION, num_classes=num_classes, input_shape=input_shape, **options)

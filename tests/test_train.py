@@ -106,6 +106,8 @@ BAD_SETTINGS = [
     ("val_split", 1.0, "the validation split must be a fraction in [0, 1), got 1.0"),
     ("val_split", -0.1, "the validation split must be a fraction in [0, 1), got -0.1"),
     ("tta", "crop", "tta must be one of none, flip, got 'crop'"),
+    ("init_from", 3, "init_from must be a string, got 3 (int)"),
+    ("freeze", "all", "freeze must be one of none, backbone, got 'all'"),
 ]
 
 
@@ -148,7 +150,7 @@ def test_config_choices_are_the_implemented_ones():
     assert config.PRECISIONS == tuple(COMPUTE_DTYPES)
     meta = {f.name: f.metadata for f in dataclasses.fields(TrainConfig)}
     assert {n for n, m in meta.items() if m["choices"]} == {"optimizer", "schedule", "augment", "precision", "strategy",
-                                                          "tta"}
+                                                          "tta", "freeze"}
     assert all(m["help"] for m in meta.values())
 
 

@@ -81,8 +81,27 @@ class Model(Block):
         return []
 
     # --- what Model does once ------------------------------------------------------------
+    frozen_features = False  # freeze_features(): the feature layers neither learn nor update statistics
+
+    def freeze_features(self) -> None:
+        """Train only the classifier (fine-tuning's first stage, Keras's transfer-learning guide): the
+        variables ``forward_features`` reads leave ``trainable_variables``, and the feature layers run in
+        inference mode even when ``training=True`` (BatchNorm keeps its moving statistics; no dropout)."""
+        if not self.include_top:
+            raise ConfigError(f"{self.config.get('name', self.name)} was built with include_top=False: with its "
+                              "features frozen nothing would train")
+        with tf.GradientTape(watch_accessed_variables=True) as tape:
+            self.forward_features(tf.zeros((1, *self.input_shape)), training=False)
+        self._frozen = frozenset(id(v) for v in tape.watched_variables())
+        self.frozen_features = True
+
+    @property
+    def trainable_variables(self) -> tuple[tf.Variable, ...]:
+        variables = super().trainable_variables
+        return tuple(v for v in variables if id(v) not in self._frozen) if self.frozen_features else variables
+
     def forward(self, x: tf.Tensor, training: bool = False) -> Any:
-        x = self.forward_features(x, training=training)
+        x = self.forward_features(x, training=False if self.frozen_features else training)
         if self.include_top:
             return self.forward_head(x, training=training)
         return x if self.feature_pool is None else self.feature_pool(x)

@@ -26,6 +26,7 @@ AUGMENTATIONS = ("none", "flip", "crop", "crop_flip")
 PRECISIONS = ("float32", "mixed_float16", "mixed_bfloat16")
 STRATEGIES = ("default", "mirrored", "multiworker")
 TTA_MODES = ("none", "flip")  # test-time augmentation (convnets.train.loop.evaluate_dataset)
+FREEZE_MODES = ("none", "backbone")  # what --init-from's weights keep (convnets.models.base.Model.freeze_features)
 
 
 @dataclass(frozen=True)
@@ -115,6 +116,13 @@ class TrainConfig:
                                "curves, and the test set is evaluated once, at the end, so no choice made while "
                                "watching the curves has seen it", range=Range(0, 1, high_open=True, what="a fraction"),
                                label="the validation split", metavar="FRACTION")
+    init_from: str | None = setting(None, "start from this run directory's weights (trained here, or made by "
+                                    "convert-keras): each variable whose place and shape agree is copied, the rest "
+                                    "(a classifier for other classes) start fresh; the run keeps the source's "
+                                    "input normalisation", metavar="RUN_DIR")
+    freeze: str = setting("none", "backbone: train only the classifier; the feature layers keep their weights and "
+                          "run in inference mode (BatchNorm statistics fixed, no dropout), as fine-tuning's first "
+                          "stage does", choices=FREEZE_MODES)
     tta: str = setting("none", "test-time augmentation of the final test: flip also classifies each test image's "
                        "mirror and averages the two softmaxes; metrics.json gives it as test_accuracy_tta, beside "
                        "the plain test_accuracy, never instead of it", choices=TTA_MODES)

@@ -33,8 +33,10 @@ from convnets.errors import ConfigError, ConvnetsError
 from convnets.layers import BatchNorm
 from convnets.machine import machine_info
 from convnets.models import Model
+from convnets.train.checkpoint import read_config
 from convnets.train.config import TTA_MODES, TrainConfig
 from convnets.train.distribute import is_chief, is_distributed, worker_task
+from convnets.train.finetune import copy_weights, fine_tune_spec
 from convnets.train.losses import cross_entropy
 from convnets.train.metrics import EpochSums, Mean, topk_hits
 from convnets.train.precision import DynamicLossScale, compute_dtype
@@ -236,6 +238,16 @@ def train(
     run = RunDir(_run_path(out_dir, model, strategy))
     spec = PreprocessSpec.for_dataset(dataset, model.input_shape)
     _check_trainable(model, dataset)
+    if config.init_from is not None:
+        if not resume:  # a resumed run's checkpoint holds the weights already
+            started = copy_weights(model, config.init_from)
+            fresh = f"; fresh: {', '.join(started['fresh'][:4])}" + (" ..." if len(started["fresh"]) > 4 else "")
+            log(f"started from {config.init_from} ({started['source_model']}): {started['copied']} variables, "
+                f"{started['values']:,} values copied{fresh if started['fresh'] else ''}")
+        source = PreprocessSpec.from_dict(read_config(config.init_from)["preprocess"])
+        spec = fine_tune_spec(spec, source)
+    if config.freeze == "backbone":
+        model.freeze_features()
     held = None  # with val_split: the training images held out for the per-epoch curves
     if config.val_split > 0:
         dataset, held = dataset.hold_out(config.val_split, config.seed)

@@ -1,0 +1,130 @@
+"""Fine-tuning (``--init-from RUN --freeze backbone``): a run starts from another run's weights, copied
+by place and shape; with the backbone frozen only the classifier learns, and the feature layers keep
+their weights and BatchNorm statistics."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from convnets.cli import main
+from convnets.data import load_dataset
+from convnets.train import load_run
+from convnets.train.finetune import variables_by_path
+
+
+@pytest.fixture(scope="module")
+def two_digits(tmp_path_factory):
+    """A user's own folder: two classes (3 and 8) of 60 grey digit images each, as PNG files."""
+    ds = load_dataset("digits")
+    root = tmp_path_factory.mktemp("mine") / "two"
+    for digit, name in ((3, "three"), (8, "eight")):
+        (root / name).mkdir(parents=True)
+        images = np.concatenate([ds.train.images[ds.train.labels == digit], ds.test.images[ds.test.labels == digit]])
+        for i, image in enumerate(images[:60]):
+            (root / name / f"{i:02d}.png").write_bytes(tf.io.encode_png(image).numpy())
+    return root
+
+
+def _split(run, frozen_head=("fc/",)):
+    model = load_run(run)[0]
+    values = {p: v.numpy() for p, v in variables_by_path(model).items()}
+    head = {p for p in values if any(p.startswith(h) or f"/{h}" in p for h in frozen_head)}
+    return values, head
+
+
+def test_frozen_backbone_keeps_weights_and_statistics_and_the_head_learns(trained_digits_resnet, two_digits, tmp_path,
+                                                                           capsys):
+    out = tmp_path / "tuned"
+    assert main(["train", "resnet20", "--dataset", f"folder:{two_digits}", "--input-shape", "16,16,1", "--epochs", "6",
+                 "--optimizer", "adam", "--lr", "0.02", "--batch-size", "16", "--init-from", str(trained_digits_resnet),
+                 "--freeze", "backbone", "--out", str(out), "--quiet"]) == 0
+    log = capsys.readouterr().out
+    assert f"started from {trained_digits_resnet} (resnet20)" in log and "fresh: fc/b (10 there, 2 here)" in log
+    source, _ = _split(trained_digits_resnet)
+    tuned, head = _split(out)
+    assert head == {"fc/w", "fc/b"}
+    backbone = [p for p in tuned if p not in head]
+    assert len(backbone) == 95 and any("moving_mean" in p for p in backbone)
+    for p in backbone:  # kernels, BatchNorm scales and moving statistics alike
+        np.testing.assert_array_equal(tuned[p], source[p], err_msg=p)
+    history = json.loads((out / "metrics.json").read_text())
+    assert history["test_accuracy"] > 0.8  # a linear head on the digit features tells 3 from 8
+    config = json.loads((out / "config.json").read_text())
+    assert config["train"]["init_from"] == str(trained_digits_resnet) and config["train"]["freeze"] == "backbone"
+    assert config["preprocess"]["mean"] == json.loads((trained_digits_resnet / "config.json").read_text())["preprocess"]["mean"]
+
+
+def test_unfrozen_fine_tuning_moves_the_backbone_too(trained_digits_resnet, two_digits, tmp_path):
+    out = tmp_path / "tuned"
+    assert main(["train", "resnet20", "--dataset", f"folder:{two_digits}", "--input-shape", "16,16,1", "--epochs", "1",
+                 "--optimizer", "adam", "--lr", "0.001", "--init-from", str(trained_digits_resnet), "--out", str(out),
+                 "--quiet"]) == 0
+    source, _ = _split(trained_digits_resnet)
+    tuned, head = _split(out)
+    assert any(not np.array_equal(tuned[p], source[p]) for p in tuned if p not in head)
+
+
+def test_a_keras_conversion_fine_tunes_with_a_frozen_backbone(two_digits, tmp_path, capsys, monkeypatch):
+    """convert-keras's MobileNetV2 (random weights here: no download in tests) on two classes of one's own images:
+    a new two-way head, Keras's -1..1 input scaling kept, the backbone and its statistics unchanged."""
+    monkeypatch.setenv("CONVNETS_NO_DOWNLOAD", "1")
+    source = tmp_path / "mnv2"
+    assert main(["convert-keras", "mobilenet_v2", "--alpha", "0.35", "--size", "96", "--out", str(source)]) == 0
+    out = tmp_path / "tuned"
+    assert main(["train", "mobilenet_v2", "--model-arg", "alpha=0.35", "--input-shape", "96,96,3",
+                 "--dataset", f"folder:{two_digits}", "--epochs", "2", "--optimizer", "adam", "--lr", "0.001",
+                 "--batch-size", "32", "--init-from", str(source), "--freeze", "backbone", "--out", str(out),
+                 "--quiet"]) == 0
+    assert "fresh: fc/b (1000 there, 2 here), fc/w (1280x1000 there, 1280x2 here)" in capsys.readouterr().out
+    before, _ = _split(source)
+    after, head = _split(out)
+    assert head == {"fc/w", "fc/b"}
+    moving = [p for p in after if "moving" in p]
+    assert len(moving) > 50
+    for p in after:
+        if p not in head:
+            np.testing.assert_array_equal(after[p], before[p], err_msg=p)
+    spec = json.loads((out / "config.json").read_text())["preprocess"]
+    assert spec["mean"] == [0.5] and spec["std"] == [0.5]  # Keras's "tf" mode (-1..1) on grey images, then to RGB
+
+
+def test_init_from_mistakes_are_one_line_errors(trained_run, trained_digits_resnet, tmp_path, capsys):
+    assert main(["train", "resnet20", "--input-shape", "16,16,1", "--epochs", "1", "--init-from", str(trained_run),
+                 "--out", str(tmp_path / "a"), "--quiet"]) == 2
+    assert "none of its" in capsys.readouterr().err  # a LeNet-5 run into a ResNet-20
+    assert main(["train", "resnet20", "--epochs", "1", "--init-from", str(tmp_path / "nowhere"),
+                 "--out", str(tmp_path / "b"), "--quiet"]) == 2
+    assert "does not exist" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as stop:
+        main(["train", "resnet20", "--freeze", "all", "--out", str(tmp_path / "c")])
+    assert stop.value.code == 2 and "invalid choice: 'all'" in capsys.readouterr().err
+
+
+@pytest.fixture(scope="module")
+def trained_digits_resnet(tmp_path_factory):
+    """ResNet-20 at 16x16x1, two epochs on the ten bundled digits: the pretrained network."""
+    out = tmp_path_factory.mktemp("src") / "resnet20"
+    assert main(["train", "resnet20", "--input-shape", "16,16,1", "--epochs", "2", "--optimizer", "adam", "--lr", "0.003",
+                 "--batch-size", "32", "--out", str(out), "--quiet"]) == 0
+    return out
+
+
+def test_freeze_features_leaves_only_the_head_trainable():
+    import convnets
+    from convnets.errors import ConfigError
+
+    model = convnets.create_model("mobilenet_v1_mini", num_classes=3)
+    everything = len(model.trainable_variables)
+    x = tf.random.normal((4, *model.input_shape))
+    batch_statistics = np.abs(model(x, training=True).numpy() - model(x, training=False).numpy()).max()
+    model.freeze_features()
+    assert sorted(v.name for v in model.trainable_variables) == ["fc/b:0", "fc/w:0"] and everything > 2
+    assert model.trainable_params == 3 * model.num_features + 3
+    train_mode, inference = model(x, training=True).numpy(), model(x, training=False).numpy()
+    assert np.abs(train_mode - inference).max() < 1e-3 * batch_statistics  # frozen: no batch statistics
+    with pytest.raises(ConfigError, match="include_top=False"):
+        convnets.create_model("mobilenet_v1_mini", include_top=False).freeze_features()

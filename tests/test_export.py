@@ -42,28 +42,23 @@ def test_tflite_of_a_mini_with_batchnorm(tmp_path):
     assert o["top1_agreement"] >= 0.999 and o["onnx_accuracy"] == r["original_accuracy"]
 
 
-def test_tflite_errors(tmp_path):
-    from convnets.errors import ConvnetsError
-
-    bad = tmp_path / "bad.tflite"
-    bad.write_bytes(b"not a flatbuffer")
-    with pytest.raises(ConvnetsError, match="not a TFLite model"):
-        TFLiteClassifier(bad)
-    with pytest.raises(ConvnetsError, match="does not exist"):
-        TFLiteClassifier(tmp_path / "missing.tflite")
-
-
-def test_onnx_errors(tmp_path, trained_run, capsys):
+@pytest.mark.parametrize("fmt,what", [("tflite", "a TFLite model"), ("onnx", "an ONNX model")])
+def test_exported_file_readers_refuse_bad_files(tmp_path, fmt, what):
     from convnets.errors import ConvnetsError
     from convnets.export import OnnxClassifier
 
-    extra_or_skip("tf2onnx", "onnxruntime")
-    bad = tmp_path / "bad.onnx"
-    bad.write_bytes(b"not a protobuf")
-    with pytest.raises(ConvnetsError, match="not an ONNX model"):
-        OnnxClassifier(bad)
+    if fmt == "onnx":
+        extra_or_skip("tf2onnx", "onnxruntime")
+    reader = OnnxClassifier if fmt == "onnx" else TFLiteClassifier
+    bad = tmp_path / f"bad.{fmt}"
+    bad.write_bytes(b"not a flatbuffer or a protobuf")
+    with pytest.raises(ConvnetsError, match=f"not {what}"):
+        reader(bad)
     with pytest.raises(ConvnetsError, match="does not exist"):
-        OnnxClassifier(tmp_path / "missing.onnx")
+        reader(tmp_path / f"missing.{fmt}")
+
+
+def test_onnx_export_options_are_checked(tmp_path, trained_run, capsys):
     assert main(["export", str(trained_run), "--format", "onnx", "--out", str(tmp_path / "m.tflite")]) == 2
     assert "an ONNX file's name ends in .onnx" in capsys.readouterr().err
     assert main(["export", str(trained_run), "--format", "onnx", "--quantize", "int8", "--out", str(tmp_path / "m.onnx")]) == 2

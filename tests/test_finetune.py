@@ -128,3 +128,32 @@ def test_freeze_features_leaves_only_the_head_trainable():
     assert np.abs(train_mode - inference).max() < 1e-3 * batch_statistics  # frozen: no batch statistics
     with pytest.raises(ConfigError, match="include_top=False"):
         convnets.create_model("mobilenet_v1_mini", include_top=False).freeze_features()
+
+
+def test_head_lr_factor_moves_the_classifier_that_many_times_faster():
+    """SGD without momentum: one step with the head's rate at 10x moves each head weight 10x as far, and every
+    other weight as far as without the factor."""
+    import convnets
+    from convnets.layers import init
+    from convnets.optim import SGD
+    from convnets.train.losses import cross_entropy
+
+    x = tf.random.stateless_normal((8, 32, 32, 3), seed=(1, 2))
+    y = tf.constant([0, 1, 2, 0, 1, 2, 0, 1], tf.int64)
+    moves = []
+    for factor in (None, 10.0):
+        init.set_seed(3)
+        model = convnets.create_model("mobilenet_v1_mini", num_classes=3)
+        before = [v.numpy() for v in model.trainable_variables]
+        opt = SGD(0.1, momentum=0.0)
+        if factor is not None:
+            opt.scale_learning_rate(model.head_variables(), factor)
+        with tf.GradientTape() as tape:
+            loss = cross_entropy(y, model(x, training=True))
+        opt.apply(tape.gradient(loss, model.trainable_variables), model.trainable_variables)
+        moves.append({v.name + str(i): v.numpy() - b for i, (v, b) in enumerate(zip(model.trainable_variables, before))})
+    plain, scaled = moves
+    head = {k for k in plain if k.startswith("fc/")}
+    assert len(head) == 2 and len(plain) > 2
+    for k in plain:
+        np.testing.assert_allclose(scaled[k], plain[k] * (10.0 if k in head else 1.0), rtol=1e-4, atol=1e-7, err_msg=k)

@@ -108,6 +108,7 @@ BAD_SETTINGS = [
     ("tta", "crop", "tta must be one of none, flip, got 'crop'"),
     ("init_from", 3, "init_from must be a string, got 3 (int)"),
     ("freeze", "all", "freeze must be one of none, backbone, got 'all'"),
+    ("head_lr_factor", 0, "the head's learning-rate factor must be > 0, got 0.0"),
 ]
 
 

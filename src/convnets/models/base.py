@@ -90,10 +90,20 @@ class Model(Block):
         if not self.include_top:
             raise ConfigError(f"{self.config.get('name', self.name)} was built with include_top=False: with its "
                               "features frozen nothing would train")
+        self._frozen = frozenset(id(v) for v in self.feature_variables())
+        self.frozen_features = True
+
+    def feature_variables(self) -> list[tf.Variable]:
+        """The trainable variables of the feature layers (stem and stages): those ``forward_features`` reads.
+        The others (``head_variables``) are the classifier's."""
         with tf.GradientTape(watch_accessed_variables=True) as tape:
             self.forward_features(tf.zeros((1, *self.input_shape)), training=False)
-        self._frozen = frozenset(id(v) for v in tape.watched_variables())
-        self.frozen_features = True
+        return list(tape.watched_variables())
+
+    def head_variables(self) -> list[tf.Variable]:
+        """The classifier's trainable variables (what a new data set's head replaces)."""
+        features = {id(v) for v in self.feature_variables()}
+        return [v for v in tf.Module.trainable_variables.fget(self) if id(v) not in features]
 
     @property
     def trainable_variables(self) -> tuple[tf.Variable, ...]:

@@ -25,6 +25,15 @@ class Optimizer(tf.Module):
         self.iterations = tf.Variable(0, dtype=tf.int64, trainable=False, name="iterations")
         self.slots: dict[str, list[tf.Variable]] = {}
         self._built = False
+        # id(variable) -> a multiple of the schedule's rate (a fine-tuned head's); set outside tf.Module's
+        # attribute tracking, which would try to checkpoint a dict with integer keys
+        object.__setattr__(self, "_lr_factors", {})
+
+    def scale_learning_rate(self, variables: Sequence[tf.Variable], factor: float) -> None:
+        """Update ``variables`` at ``factor`` times the schedule's rate (fine-tuning: a new classifier
+        learns faster than the pretrained layers are allowed to move). Set before the first step is traced."""
+        for v in variables:
+            self._lr_factors[id(v)] = float(factor)
 
     def build(self, variables: Sequence[tf.Variable]) -> None:
         if self._built:
@@ -53,7 +62,8 @@ class Optimizer(tf.Module):
             if g is None:
                 continue
             slots = {s: self.slots[s][i] for s in self._slot_names}
-            self._update(tf.cast(g, v.dtype), v, slots, lr, shared)
+            factor = self._lr_factors.get(id(v))
+            self._update(tf.cast(g, v.dtype), v, slots, lr if factor is None else lr * factor, shared)
         self.iterations.assign_add(1)
 
     def _per_step(self, lr: tf.Tensor, step: tf.Tensor) -> dict[str, tf.Tensor]:

@@ -123,6 +123,9 @@ class TrainConfig:
     freeze: str = setting("none", "backbone: train only the classifier; the feature layers keep their weights and "
                           "run in inference mode (BatchNorm statistics fixed, no dropout), as fine-tuning's first "
                           "stage does", choices=FREEZE_MODES)
+    head_lr_factor: float = setting(1.0, "the classifier's learning rate as a multiple of the other layers' (e.g. "
+                                    "10 with --init-from: a fresh head learns faster than pretrained features move)",
+                                    range=POSITIVE, label="the head's learning-rate factor")
     tta: str = setting("none", "test-time augmentation of the final test: flip also classifies each test image's "
                        "mirror and averages the two softmaxes; metrics.json gives it as test_accuracy_tta, beside "
                        "the plain test_accuracy, never instead of it", choices=TTA_MODES)

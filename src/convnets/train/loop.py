@@ -254,6 +254,8 @@ def train(
     run_config = _run_config(model, dataset, spec, config, data_dir)
     run.check_start(run_config, resume)
     state = TrainState(model, config, steps_per_epoch(dataset.train, config.batch_size), run.checkpoints, strategy)
+    if config.head_lr_factor != 1.0:
+        state.optimizer.scale_learning_rate(model.head_variables(), config.head_lr_factor)
     history, partial = _resume(state, run, log) if resume else ([], None)
     run.write_config(run_config)
 

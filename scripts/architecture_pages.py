@@ -203,7 +203,9 @@ def index(families: list[Family]) -> str:
               "1. `01_lenet5.ipynb`: LeNet-5 from the layers up, trained on MNIST",
               "2. `02_alexnet_to_vgg.ipynb`: depth and small kernels",
               "3. `03_residual.ipynb`: a plain net and a ResNet of the same depth side by side",
-              "4. `04_mobilenet.ipynb`: depthwise separable convolutions, cost against accuracy as alpha changes", ""]
+              "4. `04_mobilenet.ipynb`: depthwise separable convolutions, cost against accuracy as alpha changes",
+              "5. `05_resnet_variants.ipynb`: ResNet-20 beside its pre-activation, wide, ResNeXt and SE forms on one "
+              "budget", ""]
     if (ROOT / "docs" / "images" / "compare.png").is_file():
         lines += ["## Accuracy against cost", "", "Drawn by `convnets compare --plot docs/images/compare.png`: the "
                   "published ImageNet top-1 of every full model against its MACs and parameters, and our minis' "

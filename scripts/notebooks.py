@@ -362,11 +362,79 @@ of the paper's Table 6, on a laptop."""),
     ]
 
 
+def nb_variants() -> list:
+    return [
+        intro("""\
+# 05: Wider, grouped, attended: ResNet-20 and four changes to its unit
+
+After ResNet (2015) the residual unit itself was rebuilt: **pre-activation**
+(He et al. 2016: BatchNorm and ReLU before each convolution, nothing after the
+addition), **wider and shallower** (Zagoruyko & Komodakis 2016, Wide ResNet),
+**grouped** (Xie et al. 2017, ResNeXt: cardinality, a grouped 3x3 in a
+bottleneck) and **attended** (Hu et al. 2017, SENet: a squeeze-and-excitation
+gate on each unit's residual). Here the five minis of this zoo are trained on
+one budget, the same recipe, and compared on what each change costs (parameters,
+multiply-adds, seconds) and buys (accuracy). docs/results.md has the same
+comparison at full length on the CIFAR-10 image folder."""),
+        new_code_cell(SETUP),
+        new_markdown_cell("""\
+## What each unit is, in the code
+
+`convnets summary` shows the layers; the receptive field column says how far
+each layer sees (an SE gate pools its whole map, so it sees everything)."""),
+        new_code_cell("""\
+from convnets.recipes import RESNET20_VARIANTS, COMPARISON_RECIPE
+rows = []
+for name, change in RESNET20_VARIANTS:
+    with convnets.layers.init.zeros_only():
+        s = convnets.summarize(convnets.create_model(name, input_shape=(28, 28, 1)), fields=True)
+    rows.append({"model": name, "change": change, "params": s["trainable_params"], "MACs (M)": s["macs"] / 1e6,
+                 "layers": len(s["layers"]), "receptive field": s["features_receptive_field"]["receptive_field"][0]})
+pd.set_option("display.max_colwidth", 70)
+pd.DataFrame(rows)"""),
+        new_markdown_cell("""\
+## One recipe, five networks
+
+The recipe is the zoo's fast one for these minis (`recipes.COMPARISON_RECIPE`):
+AdamW, a warm-up into a cosine, label smoothing, flips. Same seed, same data,
+same number of steps."""),
+        new_code_cell(TRAIN_HELPER),
+        new_code_cell("""\
+fashion = load_dataset("fashion_mnist").subset(512 if QUICK else 12000, 500 if QUICK else 5000)
+settings = dict(COMPARISON_RECIPE, epochs=1 if QUICK else 3)
+results = []
+for name, change in RESNET20_VARIANTS:
+    convnets.layers.init.set_seed(0)
+    model = convnets.create_model(name, input_shape=(28, 28, 1))
+    h = fit(model, fashion, f"{RUNS}/{name}", **settings)
+    results.append({"model": name, "params": model.trainable_params, "test accuracy": h["val_accuracy"].iloc[-1],
+                    "seconds": h["train_seconds"].sum()})
+results = pd.DataFrame(results)
+results"""),
+        new_code_cell("""\
+fig, ax = plt.subplots(figsize=(6, 3.8))
+ax.scatter(results["seconds"], results["test accuracy"])
+for _, r in results.iterrows():
+    ax.annotate(r["model"], (r["seconds"], r["test accuracy"]), fontsize=8)
+ax.set(xlabel="training seconds", ylabel="test accuracy", title="what each change costs and buys")
+ax.grid(alpha=.3)"""),
+        new_markdown_cell("""\
+Read it with the costs beside it: at this size and budget the differences are
+small, and a single seed can order them differently; the papers measured their
+gains on far deeper networks trained for hundreds of epochs (Wide ResNet's
+WRN-28-10, ResNeXt-29, SE-ResNet-164). The table in docs/results.md gives the
+same comparison on CIFAR-10 with its seeds. Try a longer budget
+(`settings["epochs"] = 10`) or the CIFAR-10 folder
+(`load_dataset("folder:.../cifar10-jpeg")` with `input_shape=(32, 32, 3)`)."""),
+    ]
+
+
 NOTEBOOKS = {
     "01_lenet5.ipynb": nb_lenet,
     "02_alexnet_to_vgg.ipynb": nb_alexnet_vgg,
     "03_residual.ipynb": nb_residual,
     "04_mobilenet.ipynb": nb_mobilenet,
+    "05_resnet_variants.ipynb": nb_variants,
 }
 
 

@@ -56,6 +56,15 @@ def test_frozen_backbone_keeps_weights_and_statistics_and_the_head_learns(traine
     config = json.loads((out / "config.json").read_text())
     assert config["train"]["init_from"] == str(trained_digits_resnet) and config["train"]["freeze"] == "backbone"
     assert config["preprocess"]["mean"] == json.loads((trained_digits_resnet / "config.json").read_text())["preprocess"]["mean"]
+    # Resumed for more epochs: the checkpoint's weights, the recorded normalisation, the backbone still frozen.
+    assert main(["train", "resnet20", "--dataset", f"folder:{two_digits}", "--input-shape", "16,16,1", "--epochs", "7",
+                 "--optimizer", "adam", "--lr", "0.02", "--batch-size", "16", "--init-from", str(trained_digits_resnet),
+                 "--freeze", "backbone", "--out", str(out), "--quiet", "--resume"]) == 0
+    assert "started from" not in capsys.readouterr().out
+    resumed, _ = _split(out)
+    for p in backbone:
+        np.testing.assert_array_equal(resumed[p], source[p], err_msg=p)
+    assert json.loads((out / "config.json").read_text())["preprocess"] == config["preprocess"]
 
 
 def test_unfrozen_fine_tuning_moves_the_backbone_too(trained_digits_resnet, two_digits, tmp_path):

@@ -238,14 +238,14 @@ def train(
     run = RunDir(_run_path(out_dir, model, strategy))
     spec = PreprocessSpec.for_dataset(dataset, model.input_shape)
     _check_trainable(model, dataset)
-    if config.init_from is not None:
-        if not resume:  # a resumed run's checkpoint holds the weights already
-            started = copy_weights(model, config.init_from)
-            fresh = f"; fresh: {', '.join(started['fresh'][:4])}" + (" ..." if len(started["fresh"]) > 4 else "")
-            log(f"started from {config.init_from} ({started['source_model']}): {started['copied']} variables, "
-                f"{started['values']:,} values copied{fresh if started['fresh'] else ''}")
-        source = PreprocessSpec.from_dict(read_config(config.init_from)["preprocess"])
-        spec = fine_tune_spec(spec, source)
+    if config.init_from is not None and resume:  # the checkpoint holds the weights; config.json the normalisation
+        spec = PreprocessSpec.from_dict(read_config(run.path)["preprocess"])
+    elif config.init_from is not None:
+        started = copy_weights(model, config.init_from)
+        fresh = f"; fresh: {', '.join(started['fresh'][:4])}" + (" ..." if len(started["fresh"]) > 4 else "")
+        log(f"started from {config.init_from} ({started['source_model']}): {started['copied']} variables, "
+            f"{started['values']:,} values copied{fresh if started['fresh'] else ''}")
+        spec = fine_tune_spec(spec, started["preprocess"])
     if config.freeze == "backbone":
         model.freeze_features()
     held = None  # with val_split: the training images held out for the per-epoch curves

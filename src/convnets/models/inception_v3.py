@@ -73,9 +73,9 @@ auxiliary head.
 
 ``inception_v3_mini`` (``INCEPTION_V3_MINI``) is for 32x32 images and Fashion-MNIST's
 28x28x1, designed to reach 91% on Fashion-MNIST within 10 minutes of 2-core CPU
-training: every idea once, at a cost a small image can pay. Measured: 92.66% after
-the 5-epoch fast recipe (seed 0; docs/results.md), 615 s of training while other work
-shared the cores (its last epoch, alone, took 87 s).
+training: every idea once, at a cost a small image can pay. Measured: 92.46% after
+the 5-epoch fast recipe (seed 0; docs/results.md), 135 s of training on quiet cores
+(an earlier run that shared the cores with tests, before the tf.data fix: 615 s).
 How: a stride-1 stem of one 3x3 conv (32 filters) and the 3x3/2 max pool (28 -> 13;
 Keras's stem would leave a 28-pixel image 1x1 before the first module); one module
 of each kind instead of 3 + 1 + 4 + 1 + 2 (Fig. 5 at 13x13, the Fig. 10 reduction to

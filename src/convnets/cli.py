@@ -158,6 +158,8 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from convnets.train.config import TTA_MODES  # imports no TensorFlow
+
     parser = _Parser(
         prog="convnets",
         description="Classic convolutional networks rebuilt from their papers with TensorFlow's low-level API.",
@@ -203,7 +205,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="test on this data set instead of the run's own (needed for a convert-keras run); "
                         "its classes must be the run's, or some of them with the same names")
     p.add_argument("--data-dir", metavar="DIR", help="data root (default: the one the run was trained from, then $CONVNETS_DATA_DIR)")
-    p.add_argument("--tta", choices=["none", "flip"], default="none",
+    p.add_argument("--tta", choices=TTA_MODES, default="none",
                    help="flip: also report the accuracy with each image's mirror averaged in (reported beside "
                         "the plain accuracy; for classes a mirror keeps, not digits)")
     p.add_argument("--json", action="store_true", help="print one JSON object")

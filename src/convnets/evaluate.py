@@ -21,8 +21,7 @@ from convnets.data.pipeline import PreprocessSpec, make_dataset, preprocess
 from convnets.errors import ConfigError, DataError
 from convnets.models import Model
 from convnets.train.checkpoint import load_run
-from convnets.train.config import TTA_MODES
-from convnets.train.loop import evaluate_dataset
+from convnets.train.loop import check_tta, evaluate_dataset
 
 
 def _preview(names: list[str], n: int = 5) -> str:
@@ -89,8 +88,7 @@ def evaluate_run(run_dir: str | os.PathLike[str], data_dir: str | None = None, b
     ``tta="flip"`` adds ``"tta"``: the accuracy with each test image's mirror classified too and the
     two softmaxes averaged (for classes a mirror keeps: objects, clothing; not digits or letters).
     Every other number stays the plain one."""
-    if tta not in TTA_MODES:
-        raise ConfigError(f"unknown test-time augmentation {tta!r}; expected one of {', '.join(TTA_MODES)}")
+    check_tta(tta)  # before the run is loaded and evaluated
     model, spec, config = load_run(run_dir)
     ds = run_dataset(run_dir, config, spec, dataset, data_dir)
     if len(ds.test) == 0:

@@ -104,7 +104,7 @@ def format_table(summary: dict[str, Any]) -> str:
 # Computed from the traced graph of the model itself, so branches (Inception), shortcuts (ResNet),
 # concatenations (DenseNet) and gates (SE) count: where paths meet, the widest field wins; an SE gate or
 # a global pool depends on the whole map. Theoretical fields may exceed the image (the padding's share).
-_WINDOW_OPS = {"Conv2D", "DepthwiseConv2dNative", "MaxPool", "AvgPool", "_FusedConv2D", "MaxPoolV2"}
+_WINDOW_OPS = {"Conv2D", "DepthwiseConv2dNative", "MaxPool", "AvgPool"}  # the ops tf.nn's convolutions and pools trace to
 _SPATIAL_REDUCTIONS = {"Mean", "Max", "Sum", "Min"}
 
 Field = tuple[tuple[int, int], tuple[int, int]]  # ((r_h, r_w), (j_h, j_w))
@@ -113,7 +113,7 @@ Field = tuple[tuple[int, int], tuple[int, int]]  # ((r_h, r_w), (j_h, j_w))
 def _window(op: Any) -> tuple[tuple[int, int], tuple[int, int], tuple[int, int]]:
     """(kernel, stride, dilation) of a convolution or pooling op, each (h, w)."""
     strides = list(op.get_attr("strides"))
-    if op.type in ("MaxPool", "AvgPool", "MaxPoolV2"):
+    if op.type in ("MaxPool", "AvgPool"):
         k = list(op.get_attr("ksize"))
         return (k[1], k[2]), (strides[1], strides[2]), (1, 1)
     kernel = op.inputs[1].shape  # HWIO (Conv2D) or HWCM (depthwise)

@@ -153,10 +153,10 @@ def decode_all(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Decode every file into one uint8 array, skipping (and counting, in one line) undecodable ones."""
     ds = tf.data.Dataset.from_tensor_slices((files, labels))
-    options = tf.data.Options()
-    options.autotune.enabled = False  # its model thread stalls the iterator's teardown (pipeline.PARALLEL_CALLS)
-    ds = ds.map(lambda f, y: (decode_image(f, shape[:2], shape[2]), y), num_parallel_calls=os.cpu_count() or 1)
-    ds = ds.ignore_errors().batch(1024).with_options(options)
+    from convnets.data.pipeline import PARALLEL_CALLS, without_autotune  # here: pipeline imports this module
+
+    ds = ds.map(lambda f, y: (decode_image(f, shape[:2], shape[2]), y), num_parallel_calls=PARALLEL_CALLS)
+    ds = without_autotune(ds.ignore_errors().batch(1024))
     xs, ys = [], []
     for x, y in ds.as_numpy_iterator():
         xs.append(x)

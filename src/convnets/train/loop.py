@@ -152,12 +152,17 @@ def flip_averaged(logits_of: Callable) -> Callable:
     return both
 
 
+def check_tta(tta: str) -> None:
+    """Refuse a test-time augmentation this module does not implement."""
+    if tta not in TTA_MODES:
+        raise ConfigError(f"unknown test-time augmentation {tta!r}; expected one of {', '.join(TTA_MODES)}")
+
+
 def evaluate_dataset(model: Model, data: tf.data.Dataset, logits_of: Callable | None = None,
                      tta: str = "none") -> tuple[Mean, np.ndarray, np.ndarray]:
     """Loss/accuracy over a dataset, plus all labels and softmax probabilities (``tta="flip"``: of each
     image and its mirror averaged, ``flip_averaged``)."""
-    if tta not in TTA_MODES:
-        raise ConfigError(f"unknown test-time augmentation {tta!r}; expected one of {', '.join(TTA_MODES)}")
+    check_tta(tta)
     logits_of = logits_of or make_eval_step(model, model.input_shape)
     if tta == "flip":
         logits_of = flip_averaged(logits_of)

@@ -14,26 +14,6 @@ from convnets.layers import init
 from convnets.models.squeezenet import SQUEEZENET1_0
 
 
-def copy_torchvision_squeezenet(tv_model, ours) -> None:
-    """torchvision's weights into ours (OIHW kernels -> HWIO). A later issue adds convnets.from_torch."""
-    from convnets.models.squeezenet import FireModule
-
-    def conv(dst, src):
-        dst.w.assign(src.weight.detach().numpy().transpose(2, 3, 1, 0))
-        dst.b.assign(src.bias.detach().numpy())
-
-    features = list(tv_model.features)
-    conv(ours.conv1, features[0])
-    tv_fires = [m for m in features if type(m).__name__ == "Fire"]
-    our_fires = [m for m in ours.layers if isinstance(m, FireModule)]
-    assert len(tv_fires) == len(our_fires)
-    for src, dst in zip(tv_fires, our_fires):
-        conv(dst.squeeze1x1, src.squeeze)
-        conv(dst.expand1x1, src.expand1x1)
-        conv(dst.expand3x3, src.expand3x3)
-    conv(ours.conv10, tv_model.classifier[1])
-
-
 @pytest.mark.parametrize("name", ["squeezenet1_0", "squeezenet1_1"])
 def test_logits_match_torchvision(name):
     tv = torchvision_or_skip()
@@ -43,9 +23,8 @@ def test_logits_match_torchvision(name):
     with torch.no_grad():
         ref.classifier[1].weight.normal_(0, 0.1)
         ref.classifier[1].bias.normal_(0, 0.1)
-    ours = convnets.create_model(name, input_shape=(96, 96, 3))
+    ours = convnets.from_torch(ref, input_shape=(96, 96, 3))
     assert ours.trainable_params == sum(p.numel() for p in ref.parameters())
-    copy_torchvision_squeezenet(ref, ours)
     x = np.random.default_rng(1).normal(size=(2, 96, 96, 3)).astype(np.float32)
     with torch.no_grad():
         expected = ref(torch.from_numpy(x.transpose(0, 3, 1, 2))).numpy()

@@ -86,7 +86,8 @@ _LAZY = {
     "ConfigError": "convnets.errors", "ConvnetsError": "convnets.errors", "DataError": "convnets.errors",
     "InputError": "convnets.errors",
     "Model": "convnets.models", "create_model": "convnets.models", "list_models": "convnets.models",
-    "model_info": "convnets.models", "from_keras": "convnets.keras_port", "summarize": "convnets.summary",
+    "model_info": "convnets.models", "from_keras": "convnets.keras_port", "from_torch": "convnets.torch_port",
+    "summarize": "convnets.summary",
     "load_run": "convnets.train.checkpoint",
 }
 
@@ -95,7 +96,7 @@ __all__ = [*_LAZY, "__version__"]
 
 # Subpackages and modules, imported on first access too (``convnets.layers.init`` after ``import convnets``).
 _SUBMODULES = ("catalog", "cli", "data", "errors", "evaluate", "export", "keras_port", "layers", "machine", "models",
-               "optim", "recipes", "summary", "train", "viz")
+               "optim", "recipes", "summary", "torch_port", "train", "viz")
 
 
 def __getattr__(name: str) -> Any:

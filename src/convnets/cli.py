@@ -34,6 +34,8 @@ EPILOG = """examples:
   convnets export runs/lenet5-mnist --format onnx --out lenet5.onnx
   convnets embed runs/lenet5-mnist my_digits/ --out features.npy
   convnets convert-keras mobilenet_v2 --out runs/mobilenet_v2-imagenet
+  convnets convert-torch resnet18 --out runs/resnet18-imagenet
+  convnets train resnet18 --dataset folder:my_photos --init-from runs/resnet18-imagenet --freeze backbone
 
 data sets: digits (bundled, offline), mnist, fashion_mnist, cifar10, cifar100,
 folder:PATH. Files are looked for under --data-dir, $CONVNETS_DATA_DIR,
@@ -272,6 +274,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--size", type=_positive_int, metavar="S",
                    help="input resolution, S x S (default: the model's, 224; 299 for inception_v3, xception, "
                         "inception_resnet_v2)")
+    p = sub.add_parser("convert-torch", help="port a torchvision model (ImageNet weights if reachable) to a run directory")
+    p.add_argument("model", help="torchvision's name: alexnet, vgg11..vgg19 and their _bn forms, resnet18/34/50/101/152, "
+                                 "resnext50_32x4d, resnext101_32x8d, wide_resnet50_2/101_2, googlenet, inception_v3, "
+                                 "densenet121/169/201, mobilenet_v2, squeezenet1_0, squeezenet1_1")
+    p.add_argument("--out", required=True, metavar="RUN_DIR", help="run directory to write")
+    p.add_argument("--weights", choices=["auto", "imagenet", "none"], default="auto",
+                   help="auto: torchvision's ImageNet weights if they can be downloaded, else random (default)")
+    p.add_argument("--size", type=_positive_int, metavar="S",
+                   help="input resolution, S x S (default 224; 299 for inception_v3; VGG and AlexNet take only 224)")
     for command in sub.choices.values():  # --debug after the command too: either place works
         command.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="show tracebacks for errors")
     return parser
@@ -418,7 +429,12 @@ def cmd_train(args: argparse.Namespace) -> None:
     strategy = make_strategy(config.strategy)
     with scope(strategy):
         init.set_seed(config.seed)
-        model = _build_model(args, num_classes=dataset.num_classes, defaults=model_options_for(args.model, args.dataset))
+        defaults = model_options_for(args.model, args.dataset)
+        if config.init_from is not None:  # the same network as the weights were made for (variant, alpha, ...)
+            from convnets.train.finetune import source_model_options
+
+            defaults = {**defaults, **source_model_options(config.init_from, args.model)}
+        model = _build_model(args, num_classes=dataset.num_classes, defaults=defaults)
     print(f"training {args.model} ({model.trainable_params:,} params) on {dataset.name} "
           f"({len(dataset.train):,} train / {len(dataset.test):,} test images) -> {out}", flush=True)
     def stop(signum: int, frame: Any) -> None:  # SIGTERM (a scheduler's preemption) acts like Ctrl-C
@@ -566,9 +582,18 @@ def cmd_convert_keras(args: argparse.Namespace) -> None:
           f"({r['trainable_params']:,} params)")
 
 
+def cmd_convert_torch(args: argparse.Namespace) -> None:
+    from convnets.torch_port import convert_torch
+
+    r = convert_torch(args.model, args.out, args.weights, args.size, log=lambda s: print(s, file=sys.stderr))
+    print(f"wrote {r['out']}: {r['model']} from torchvision.models.{r['torchvision']} with {r['weights']} weights "
+          f"({r['trainable_params']:,} params)")
+
+
 COMMANDS = {"list": cmd_list, "compare": cmd_compare, "summary": cmd_summary, "train": cmd_train, "evaluate": cmd_evaluate,
             "predict": cmd_predict, "embed": cmd_embed, "plot": cmd_plot, "filters": cmd_filters, "features": cmd_features,
-            "gradcam": cmd_gradcam, "export": cmd_export, "convert-keras": cmd_convert_keras}
+            "gradcam": cmd_gradcam, "export": cmd_export, "convert-keras": cmd_convert_keras,
+            "convert-torch": cmd_convert_torch}
 
 
 class _StderrHandler(logging.StreamHandler):

@@ -64,8 +64,12 @@ class Layer(tf.Module):
     # Layers are plain Python over Python values (no tensor-dependent branches): AutoGraph has
     # nothing to convert, and skipping it keeps our own errors (a wrong input shape raised while
     # tracing) as they are instead of wrapped in a StagingError.
+    frozen = False  # Model.freeze_features: this layer runs in inference mode even in training
+
     @tf.autograph.experimental.do_not_convert
     def __call__(self, x: tf.Tensor, training: bool = False) -> tf.Tensor:
+        if self.frozen:
+            training = False
         recorder = _Recorder.active
         if recorder is None:
             return self.forward(x, training=training)

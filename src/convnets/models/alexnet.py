@@ -26,7 +26,11 @@ groups (the paper's "60 million"), 62,378,344 as one tower (``groups=1``);
 (see cs231n's note); 227 makes conv1's output the paper's 55x55.
 
 Deviations: none in the architecture. torchvision's AlexNet is the different
-"one weird trick" network (64-192-384-256-256, no LRN, 61,100,840 parameters).
+"one weird trick" network (Krizhevsky 2014, arXiv:1404.5997): 64-192-384-256-256
+filters in one tower, conv1 padded by 2, no LRN, dropout before fc6 and fc7 rather
+than after them; 61,100,840 parameters and 714.2 M MACs at 224x224.
+``alexnet(variant="torchvision")`` builds it (``TORCHVISION_ALEXNET``), so
+``convnets.from_torch`` can load torchvision's weights.
 
 ``alexnet_mini`` keeps ReLU, LRN, overlapping pooling, two-group convolutions and
 dropout for 32x32 images: conv1 is 5x5 stride 1 with 32 filters, the widths are
@@ -41,6 +45,7 @@ from typing import Any
 
 import tensorflow as tf
 
+from convnets.errors import ConfigError
 from convnets.layers import Conv2D, Dense, Dropout, Flatten, LocalResponseNorm, MaxPool2D, init, thread_shape
 from convnets.layers.base import Shape
 from convnets.models.base import Model
@@ -63,10 +68,16 @@ class AlexNetConfig:
     conv1_padding: int = 0  # conv1: none (a 227x227 input gives the paper's 55x55)
     fc_width: int = 4096  # fc6, fc7: "4096 neurons each"
     paper_init: bool = True  # Sec. 5: weights N(0, 0.01), biases 1 in conv2, conv4, conv5, fc6, fc7; False: He normal
+    lrn: bool = True  # Sec. 3.3's local response normalisation after conv1 and conv2 ("one weird trick": none)
+    groups: int = 2  # Sec. 3.5's two GPU towers in conv2, conv4, conv5 (one tower: 1)
+    dropout_before_fc: bool = False  # torchvision drops fc6's and fc7's inputs; the paper fc6's and fc7's outputs
 
 
 # Sec. 3.5; and the mini for 32x32 images (5x5/1 conv1, about a quarter of the widths, FC-256, He initialisation).
 ALEXNET = AlexNetConfig((96, 256, 384, 384, 256))
+# torchvision's alexnet: "one weird trick" (arXiv:1404.5997, Sec. 3) as torchvision builds it, for 224x224.
+TORCHVISION_ALEXNET = AlexNetConfig((64, 192, 384, 256, 256), conv1_padding=2, paper_init=False, lrn=False,
+                                    groups=1, dropout_before_fc=True)
 ALEXNET_MINI = AlexNetConfig((32, 64, 96, 96, 64), conv1_kernel=5, conv1_stride=1, conv1_padding=2, fc_width=256,
                              paper_init=False)
 
@@ -74,24 +85,26 @@ ALEXNET_MINI = AlexNetConfig((32, 64, 96, 96, 64), conv1_kernel=5, conv1_stride=
 class AlexNet(Model):
     """Five convolutions (conv2, conv4, conv5 in two groups), LRN, overlapping pooling, three FC layers.
 
-    Options: ``groups`` (2: the paper's two GPU towers; 1: one tower), ``dropout``
-    (0.5 in fc6 and fc7, Sec. 4.2). The feature map (``include_top=False``) is
+    Options: ``groups`` (the config's by default: 2, the paper's two GPU towers; 1: one tower),
+    ``dropout`` (0.5 in fc6 and fc7, Sec. 4.2). The feature map (``include_top=False``) is
     pool5's output, 6x6x256 at 227x227; the head is fc6, fc7 and fc8.
     """
 
     def __init__(self, config: AlexNetConfig, *, num_classes: int = 1000, input_shape: Shape = (227, 227, 3),
-                 include_top: bool = True, pooling: str | None = None, groups: int = 2, dropout: float = 0.5,
-                 name: str = "alexnet"):
+                 include_top: bool = True, pooling: str | None = None, groups: int | None = None,
+                 dropout: float = 0.5, name: str = "alexnet"):
         super().__init__(num_classes, input_shape, name=name, include_top=include_top, pooling=pooling)
         w_init = init.normal(0.01) if config.paper_init else "he_normal"
         one = init.constant(1.0) if config.paper_init else "zeros"  # Sec. 5: bias 1 speeds early learning with ReLU
         c1, c2, c3, c4, c5 = config.widths
+        groups = config.groups if groups is None else groups
+        self.config_ = config
         self.conv1 = Conv2D(input_shape[2], c1, config.conv1_kernel, config.conv1_stride, config.conv1_padding,
                             w_init=w_init, name="conv1")
-        self.norm1 = LocalResponseNorm(name="norm1")
+        self.norm1 = LocalResponseNorm(name="norm1") if config.lrn else None
         self.pool1 = MaxPool2D(3, 2, name="pool1")
         self.conv2 = Conv2D(c1, c2, 5, 1, 2, groups=groups, w_init=w_init, b_init=one, name="conv2")
-        self.norm2 = LocalResponseNorm(name="norm2")
+        self.norm2 = LocalResponseNorm(name="norm2") if config.lrn else None
         self.pool2 = MaxPool2D(3, 2, name="pool2")
         self.conv3 = Conv2D(c2, c3, 3, 1, 1, w_init=w_init, name="conv3")
         self.conv4 = Conv2D(c3, c4, 3, 1, 1, groups=groups, w_init=w_init, b_init=one, name="conv4")
@@ -112,16 +125,21 @@ class AlexNet(Model):
 
     def forward_features(self, x: tf.Tensor, training: bool = False) -> tf.Tensor:
         relu = tf.nn.relu
-        x = self.pool1(self.norm1(relu(self.conv1(x))))  # 27x27x96
-        x = self.pool2(self.norm2(relu(self.conv2(x))))  # 13x13x256
+        x = relu(self.conv1(x))
+        x = self.pool1(x if self.norm1 is None else self.norm1(x))  # 27x27x96
+        x = relu(self.conv2(x))
+        x = self.pool2(x if self.norm2 is None else self.norm2(x))  # 13x13x256
         x = relu(self.conv3(x))
         x = relu(self.conv4(x))
         return self.pool5(relu(self.conv5(x)))  # 6x6x256
 
     def forward_head(self, x: tf.Tensor, training: bool = False) -> tf.Tensor:
-        relu = tf.nn.relu
-        x = self.drop6(relu(self.fc6(self.flatten(x))), training=training)
-        x = self.drop7(relu(self.fc7(x)), training=training)
+        relu, t = tf.nn.relu, training
+        if self.config_.dropout_before_fc:  # torchvision: Dropout, fc6, ReLU, Dropout, fc7, ReLU, fc8
+            x = relu(self.fc6(self.drop6(self.flatten(x), training=t)))
+            return self.fc8(relu(self.fc7(self.drop7(x, training=t))))
+        x = self.drop6(relu(self.fc6(self.flatten(x))), training=t)
+        x = self.drop7(relu(self.fc7(x)), training=t)
         return self.fc8(x)
 
     def feature_shape(self, input_shape: Shape) -> Shape:
@@ -132,9 +150,16 @@ class AlexNet(Model):
 @register(FAMILY, params=(60_965_224, 60_965_224), macs=724_406_816, paper_params="60 million (abstract)",
           note="two groups as in Sec. 3.5; 62,378,344 as one tower",
           top1=(59.3, "paper Table 2, one CNN (the paper averages 10 patches)"))
-def alexnet(*, num_classes: int = 1000, input_shape: Shape = (227, 227, 3), **options: Any) -> AlexNet:
-    """AlexNet (2012) with the paper's two groups; 60,965,224 params (62,378,344 with groups=1)."""
-    return AlexNet(ALEXNET, num_classes=num_classes, input_shape=input_shape, **options)
+def alexnet(*, num_classes: int = 1000, input_shape: Shape = (227, 227, 3), variant: str = "paper",
+            **options: Any) -> AlexNet:
+    """AlexNet (2012) with the paper's two groups; 60,965,224 params (62,378,344 with groups=1).
+
+    ``variant="torchvision"``: torchvision's one-tower "one weird trick" network (61,100,840 params
+    at 224x224, the input its weights take)."""
+    configs = {"paper": ALEXNET, "torchvision": TORCHVISION_ALEXNET}
+    if variant not in configs:
+        raise ConfigError(f"alexnet: variant must be 'paper' or 'torchvision', got {variant!r}")
+    return AlexNet(configs[variant], num_classes=num_classes, input_shape=input_shape, **options)
 
 
 @register(FAMILY, params=(368_842, 368_842), macs=14_529_536, mini=True)

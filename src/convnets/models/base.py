@@ -83,15 +83,40 @@ class Model(Block):
     # --- what Model does once ------------------------------------------------------------
     frozen_features = False  # freeze_features(): the feature layers neither learn nor update statistics
 
-    def freeze_features(self) -> None:
+    def freeze_features(self, upto: str | None = None) -> None:
         """Train only the classifier (fine-tuning's first stage, Keras's transfer-learning guide): the
         variables ``forward_features`` reads leave ``trainable_variables``, and the feature layers run in
-        inference mode even when ``training=True`` (BatchNorm keeps its moving statistics; no dropout)."""
+        inference mode even when ``training=True`` (BatchNorm keeps its moving statistics; no dropout).
+
+        ``upto``: freeze only the feature layers up to and including this one, by its path in
+        ``summarize`` ("conv3_block4", "block_6/expand"; a block freezes all its layers); the later ones
+        train as usual."""
         if not self.include_top:
             raise ConfigError(f"{self.config.get('name', self.name)} was built with include_top=False: with its "
                               "features frozen nothing would train")
-        self._frozen = frozenset(id(v) for v in self.feature_variables())
-        self.frozen_features = True
+        if upto is None:
+            self._frozen = frozenset(id(v) for v in self.feature_variables())
+            self.frozen_features = True
+            return
+        from convnets.layers.base import _Recorder
+
+        with _Recorder() as rec:  # the feature layers, in the order forward_features runs them
+            rec.enter(self)  # paths as record_layers gives them (the model's own name dropped)
+            self.forward_features(tf.zeros((1, *self.input_shape)), training=False)
+        names = [row["name"] for row in rec.rows]
+        hits = [i for i, n in enumerate(names) if n == upto or n.startswith(upto.rstrip("/") + "/")]
+        if not hits:
+            blocks = list(dict.fromkeys(n.split("/")[0] for n in names))
+            shown = ", ".join(blocks[:6]) + (f", ..., {blocks[-1]}" if len(blocks) > 6 else "")
+            raise ConfigError(f"--freeze {upto}: {self.config.get('name', self.name)} has no feature layer of that "
+                              f"name (its blocks: {shown}; `convnets summary` lists every layer)")
+        frozen = [row["layer"] for row in rec.rows[: hits[-1] + 1]]
+        for layer in frozen:
+            layer.frozen = True
+        self._frozen = frozenset(id(v) for layer in frozen for v in layer.trainable_variables)
+
+    def _frozen_ids(self) -> frozenset[int]:
+        return getattr(self, "_frozen", frozenset())
 
     def feature_variables(self) -> list[tf.Variable]:
         """The trainable variables of the feature layers (stem and stages): those ``forward_features`` reads.
@@ -108,7 +133,8 @@ class Model(Block):
     @property
     def trainable_variables(self) -> tuple[tf.Variable, ...]:
         variables = super().trainable_variables
-        return tuple(v for v in variables if id(v) not in self._frozen) if self.frozen_features else variables
+        frozen = self._frozen_ids()
+        return tuple(v for v in variables if id(v) not in frozen) if frozen else variables
 
     def forward(self, x: tf.Tensor, training: bool = False) -> Any:
         x = self.forward_features(x, training=False if self.frozen_features else training)

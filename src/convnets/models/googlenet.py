@@ -129,6 +129,15 @@ class GoogLeNetConfig:
     aux_conv: int = 128  # Sec. 5: "A 1x1 convolution with 128 filters for dimension reduction"
     aux_fc: int = 1024  # Sec. 5: "A fully connected layer with 1024 units"
     batch_norm: bool = False  # BatchNorm after every convolution: not in the paper (BN-Inception, torchvision do it)
+    lrn: bool = True  # Table 1's two LRN layers in the stem (torchvision has none)
+    branch3_kernel: int = 5  # the "#5x5" branch's kernel (torchvision: 3, pytorch/vision#906, kept for its weights)
+    # "same": TF's padding everywhere; "torchvision": convolutions padded (k - 1) // 2 on every side, its
+    # ceil-mode 3x3/2 pools (one pixel more at the bottom/right) and a 2x2/2 pool before (5a).
+    padding: str = "same"
+
+
+# torchvision's googlenet (its weights, through convnets.from_torch): BatchNorm, no LRN, 3x3 "5x5" branches.
+TORCHVISION_GOOGLENET = GoogLeNetConfig(batch_norm=True, lrn=False, branch3_kernel=3, padding="torchvision")
 
 
 # Table 1, and the mini for 32x32 images (see the module docstring).
@@ -141,9 +150,11 @@ class ConvUnit(Block):
     """Convolution + ReLU as in the paper ("all convolutions ... use rectified linear
     activation"), or convolution + BatchNorm + ReLU with ``batch_norm=True``."""
 
-    def __init__(self, cin: int, cout: int, k: int, name: str, stride: int = 1, batch_norm: bool = False):
+    def __init__(self, cin: int, cout: int, k: int, name: str, stride: int = 1, batch_norm: bool = False,
+                 padding: str = "same"):
         super().__init__(name=name)
-        self.conv = Conv2D(cin, cout, k, stride, padding="same", use_bias=not batch_norm, w_init="glorot_uniform",
+        pad: str | int = "same" if padding == "same" else (k - 1) // 2
+        self.conv = Conv2D(cin, cout, k, stride, padding=pad, use_bias=not batch_norm, w_init="glorot_uniform",
                            name="conv")
         self.bn = BatchNorm(cout, epsilon=1e-3, name="bn") if batch_norm else None
         self.out_channels = cout
@@ -161,16 +172,17 @@ class ConvUnit(Block):
 class Inception(Block):
     """Four parallel branches concatenated on channels (Fig. 2b)."""
 
-    def __init__(self, in_channels: int, spec: InceptionSpec, batch_norm: bool = False, name: str | None = None):
+    def __init__(self, in_channels: int, spec: InceptionSpec, batch_norm: bool = False, name: str | None = None,
+                 branch3_kernel: int = 5, padding: str = "same"):
         super().__init__(name=name)
-        s, bn = spec, batch_norm
-        self.b1 = ConvUnit(in_channels, s.n1x1, 1, "b1x1", batch_norm=bn)
-        self.b2_reduce = ConvUnit(in_channels, s.n3x3_reduce, 1, "b3x3_reduce", batch_norm=bn)
-        self.b2 = ConvUnit(s.n3x3_reduce, s.n3x3, 3, "b3x3", batch_norm=bn)
-        self.b3_reduce = ConvUnit(in_channels, s.n5x5_reduce, 1, "b5x5_reduce", batch_norm=bn)
-        self.b3 = ConvUnit(s.n5x5_reduce, s.n5x5, 5, "b5x5", batch_norm=bn)
-        self.b4_pool = MaxPool2D(3, 1, padding="same", name="pool")
-        self.b4 = ConvUnit(in_channels, s.pool_proj, 1, "pool_proj", batch_norm=bn)
+        s, kw = spec, dict(batch_norm=batch_norm, padding=padding)
+        self.b1 = ConvUnit(in_channels, s.n1x1, 1, "b1x1", **kw)
+        self.b2_reduce = ConvUnit(in_channels, s.n3x3_reduce, 1, "b3x3_reduce", **kw)
+        self.b2 = ConvUnit(s.n3x3_reduce, s.n3x3, 3, "b3x3", **kw)
+        self.b3_reduce = ConvUnit(in_channels, s.n5x5_reduce, 1, "b5x5_reduce", **kw)
+        self.b3 = ConvUnit(s.n5x5_reduce, s.n5x5, branch3_kernel, "b5x5", **kw)
+        self.b4_pool = MaxPool2D(3, 1, padding="same", name="pool")  # stride 1: "same" is one pixel on every side
+        self.b4 = ConvUnit(in_channels, s.pool_proj, 1, "pool_proj", **kw)
         self.out_channels = s.out_channels
 
     def forward(self, x: tf.Tensor, training: bool = False) -> tf.Tensor:
@@ -211,8 +223,15 @@ class AuxClassifier(Block):
         return (self.classifier.out_features,)
 
 
+def _pool(config: GoogLeNetConfig, name: str, kernel: int = 3) -> MaxPool2D:
+    """A stride-2 max pool: TF's "same", or torchvision's ceil mode (one more pixel at the bottom/right)."""
+    return MaxPool2D(kernel, 2, padding="same" if config.padding == "same" else ((0, 1), (0, 1)), name=name)
+
+
 def _stem(config: GoogLeNetConfig, in_channels: int) -> list[Layer]:
     bn = config.batch_norm
+    if config.padding not in ("same", "torchvision"):
+        raise ConfigError(f"GoogLeNet padding must be 'same' or 'torchvision', got {config.padding!r}")
     if config.stem == "small":
         (width,) = config.stem_widths
         return [ConvUnit(in_channels, width, 3, "conv1", batch_norm=bn),
@@ -220,14 +239,15 @@ def _stem(config: GoogLeNetConfig, in_channels: int) -> list[Layer]:
     if config.stem != "imagenet":
         raise ConfigError(f"GoogLeNet stem must be 'imagenet' or 'small', got {config.stem!r}")
     conv1, conv2_reduce, conv2 = config.stem_widths
+    kw = dict(batch_norm=bn, padding=config.padding)
     return [
-        ConvUnit(in_channels, conv1, 7, "conv1", stride=2, batch_norm=bn),  # 112x112x64
-        MaxPool2D(3, 2, padding="same", name="pool1"),  # 56x56x64
-        LocalResponseNorm(name="norm1"),
-        ConvUnit(conv1, conv2_reduce, 1, "conv2_reduce", batch_norm=bn),
-        ConvUnit(conv2_reduce, conv2, 3, "conv2", batch_norm=bn),  # 56x56x192
-        LocalResponseNorm(name="norm2"),
-        MaxPool2D(3, 2, padding="same", name="pool2"),  # 28x28x192
+        ConvUnit(in_channels, conv1, 7, "conv1", stride=2, **kw),  # 112x112x64
+        _pool(config, "pool1"),  # 56x56x64
+        *([LocalResponseNorm(name="norm1")] if config.lrn else []),
+        ConvUnit(conv1, conv2_reduce, 1, "conv2_reduce", **kw),
+        ConvUnit(conv2_reduce, conv2, 3, "conv2", **kw),  # 56x56x192
+        *([LocalResponseNorm(name="norm2")] if config.lrn else []),
+        _pool(config, "pool2"),  # 28x28x192
     ]
 
 
@@ -253,12 +273,15 @@ class GoogLeNet(Model):
         pool_i = 3
         for row in config.modules:
             if row == "pool":
-                layer: Layer = MaxPool2D(3, 2, padding="same", name=f"pool{pool_i}")
+                # torchvision's pool before (5a) is 2x2/2 (Table 1's 3x3/2); the same 7x7 map at 224x224
+                kernel = 2 if config.padding == "torchvision" and pool_i == 4 else 3
+                layer: Layer = _pool(config, f"pool{pool_i}", kernel)
                 pool_i += 1
             else:
                 label, spec = row
                 layer = Inception(channels, spec.divided(config.width_divisor), config.batch_norm,
-                                  name=f"inception_{label}")
+                                  name=f"inception_{label}", branch3_kernel=config.branch3_kernel,
+                                  padding=config.padding)
                 channels = layer.out_channels
             self.body.append(layer)
             shape = layer.output_shape(shape)
@@ -317,8 +340,15 @@ class GoogLeNet(Model):
           macs_tolerance=0.06,
           top1=(69.778, "torchvision IMAGENET1K_V1 (its BN variant; the paper gives top-5 only)"))
 def googlenet(*, num_classes: int = 1000, input_shape: Shape = (224, 224, 3), batch_norm: bool = False,
-              **options: Any) -> GoogLeNet:
-    """GoogLeNet / Inception v1 (Table 1) with auxiliary heads; 6,998,552 params without them."""
+              variant: str = "paper", **options: Any) -> GoogLeNet:
+    """GoogLeNet / Inception v1 (Table 1) with auxiliary heads; 6,998,552 params without them.
+
+    ``variant="torchvision"``: torchvision's network (``TORCHVISION_GOOGLENET``; 6,624,904 params with
+    ``aux_logits=False``), whose weights ``convnets.from_torch`` loads."""
+    if variant == "torchvision":
+        return GoogLeNet(TORCHVISION_GOOGLENET, num_classes=num_classes, input_shape=input_shape, **options)
+    if variant != "paper":
+        raise ConfigError(f"googlenet: variant must be 'paper' or 'torchvision', got {variant!r}")
     return GoogLeNet(replace(GOOGLENET, batch_norm=batch_norm), num_classes=num_classes, input_shape=input_shape,
                      **options)
 

@@ -254,7 +254,7 @@ def _concat_shape(input_shape: Shape, branches: list[list[Layer]], extra_channel
 class InceptionA(Block):
     """Fig. 5 as released (35x35): four branches, concatenated."""
 
-    def __init__(self, cin: int, s: ModuleA, unit: Unit, name: str):
+    def __init__(self, cin: int, s: ModuleA, unit: Unit, name: str, avg_pad: str | int = "same"):
         super().__init__(name=name)
         self.branch1x1 = unit(cin, s.n1x1, 1, name="branch1x1")
         self.branch5x5_1 = unit(cin, s.n5x5_reduce, 1, name="branch5x5_1")
@@ -262,7 +262,7 @@ class InceptionA(Block):
         self.branch3x3dbl_1 = unit(cin, s.n3x3dbl_reduce, 1, name="branch3x3dbl_1")
         self.branch3x3dbl_2 = unit(s.n3x3dbl_reduce, s.n3x3dbl, 3, name="branch3x3dbl_2")
         self.branch3x3dbl_3 = unit(s.n3x3dbl, s.n3x3dbl, 3, name="branch3x3dbl_3")
-        self.pool = AvgPool2D(3, 1, "same", name="pool")
+        self.pool = AvgPool2D(3, 1, avg_pad, name="pool")  # "same": real pixels only; 1: zeros count
         self.branch_pool = unit(cin, s.pool_proj, 1, name="branch_pool")
         self.out_channels = s.n1x1 + s.n5x5 + s.n3x3dbl + s.pool_proj
 
@@ -304,7 +304,7 @@ class GridReductionA(Block):
 class InceptionC(Block):
     """Fig. 6 (17x17): n x n convolutions factorised into 1 x n and n x 1."""
 
-    def __init__(self, cin: int, s: ModuleC, unit: Unit, name: str):
+    def __init__(self, cin: int, s: ModuleC, unit: Unit, name: str, avg_pad: str | int = "same"):
         super().__init__(name=name)
         c, n = s.n7x7_reduce, s.n
         self.branch1x1 = unit(cin, s.n1x1, 1, name="branch1x1")
@@ -316,7 +316,7 @@ class InceptionC(Block):
         self.branch7x7dbl_3 = unit(c, c, (1, n), name="branch7x7dbl_3")
         self.branch7x7dbl_4 = unit(c, c, (n, 1), name="branch7x7dbl_4")
         self.branch7x7dbl_5 = unit(c, s.n7x7, (1, n), name="branch7x7dbl_5")
-        self.pool = AvgPool2D(3, 1, "same", name="pool")
+        self.pool = AvgPool2D(3, 1, avg_pad, name="pool")  # "same": real pixels only; 1: zeros count
         self.branch_pool = unit(cin, s.pool_proj, 1, name="branch_pool")
         self.out_channels = s.n1x1 + 2 * s.n7x7 + s.pool_proj
 
@@ -372,7 +372,7 @@ class GridReductionB(Block):
 class InceptionE(Block):
     """Fig. 7 (8x8): the expanded filter bank, 1x3 and 3x1 outputs side by side."""
 
-    def __init__(self, cin: int, s: ModuleE, unit: Unit, name: str):
+    def __init__(self, cin: int, s: ModuleE, unit: Unit, name: str, avg_pad: str | int = "same"):
         super().__init__(name=name)
         self.branch1x1 = unit(cin, s.n1x1, 1, name="branch1x1")
         self.branch3x3_1 = unit(cin, s.n3x3_reduce, 1, name="branch3x3_1")
@@ -382,7 +382,7 @@ class InceptionE(Block):
         self.branch3x3dbl_2 = unit(s.n3x3dbl_reduce, s.n3x3dbl, 3, name="branch3x3dbl_2")
         self.branch3x3dbl_3a = unit(s.n3x3dbl, s.n3x3dbl, (1, 3), name="branch3x3dbl_3a")
         self.branch3x3dbl_3b = unit(s.n3x3dbl, s.n3x3dbl, (3, 1), name="branch3x3dbl_3b")
-        self.pool = AvgPool2D(3, 1, "same", name="pool")
+        self.pool = AvgPool2D(3, 1, avg_pad, name="pool")  # "same": real pixels only; 1: zeros count
         self.branch_pool = unit(cin, s.pool_proj, 1, name="branch_pool")
         self.out_channels = s.n1x1 + 2 * s.n3x3 + 2 * s.n3x3dbl + s.pool_proj
 
@@ -400,17 +400,17 @@ class InceptionE(Block):
         return (*input_shape[:2], self.out_channels)
 
 
-def _module(cin: int, spec: ModuleSpec, unit: Unit, name: str) -> Block:
+def _module(cin: int, spec: ModuleSpec, unit: Unit, name: str, avg_pad: str | int = "same") -> Block:
     if isinstance(spec, ModuleA):
-        return InceptionA(cin, spec, unit, name)
+        return InceptionA(cin, spec, unit, name, avg_pad)
     if isinstance(spec, ReductionA):
         return GridReductionA(cin, spec, unit, name)
     if isinstance(spec, ModuleC):
-        return InceptionC(cin, spec, unit, name)
+        return InceptionC(cin, spec, unit, name, avg_pad)
     if isinstance(spec, ReductionB):
         return GridReductionB(cin, spec, unit, name)
     if isinstance(spec, ModuleE):
-        return InceptionE(cin, spec, unit, name)
+        return InceptionE(cin, spec, unit, name, avg_pad)
     raise ConfigError(f"{name}: unknown Inception-v3 module {spec!r}")
 
 
@@ -443,19 +443,24 @@ class InceptionV3(Model):
 
     Options: ``aux_logits`` (the auxiliary head of Fig. 8; off, as in Keras, so the counts are Keras's; in training
     the model then returns ``(logits, [aux])``), ``bn_scale`` (BatchNorm with gamma, as torchvision and timm),
-    ``dropout`` before the classifier (none, as Keras).
+    ``dropout`` before the classifier (none, as Keras), ``variant``: "keras", or "torchvision" (BatchNorm
+    with gamma, branch average pools that count their zero padding: its weights, through ``from_torch``).
     """
 
     def __init__(self, config: InceptionV3Config, *, num_classes: int = 1000, input_shape: Shape = (299, 299, 3),
                  include_top: bool = True, pooling: str | None = None, aux_logits: bool = False,
-                 bn_scale: bool = False, dropout: float = 0.0, name: str = "inception_v3"):
+                 bn_scale: bool = False, dropout: float = 0.0, variant: str = "keras", name: str = "inception_v3"):
         super().__init__(num_classes, input_shape, name=name, include_top=include_top, pooling=pooling)
-        unit = conv_unit(bn_scale)
+        if variant not in ("keras", "torchvision"):
+            raise ConfigError(f"inception_v3: variant must be 'keras' or 'torchvision', got {variant!r}")
+        # torchvision: F.avg_pool2d(x, 3, 1, padding=1) counts the padding's zeros in each average.
+        avg_pad: str | int = "same" if variant == "keras" else 1
+        unit = conv_unit(bn_scale or variant == "torchvision")
         self.stem, c = build_stem(config.stem, input_shape[2], unit)
         self.blocks: list[Block] = []
         self.aux: AuxHead | None = None
         for i, spec in enumerate(config.modules):
-            block = _module(c, spec, unit, f"mixed{i}")
+            block = _module(c, spec, unit, f"mixed{i}", avg_pad)
             self.blocks.append(block)
             c = block.out_channels
             if include_top and aux_logits and i == config.aux_after:  # its 5x5 conv depends on the map's size

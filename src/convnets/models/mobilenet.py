@@ -189,7 +189,8 @@ class MobileNetV1(Model):
 class InvertedResidual(Block):
     """Expand 1x1 (ReLU6), depthwise 3x3 (ReLU6), project 1x1 (linear), + input if shapes match."""
 
-    def __init__(self, in_channels: int, out_channels: int, stride: int, expansion: int, block_id: int, bn: dict):
+    def __init__(self, in_channels: int, out_channels: int, stride: int, expansion: int, block_id: int, bn: dict,
+                 pad3x3: str | int = "same"):
         super().__init__(name=f"block_{block_id}")
         hidden = in_channels * expansion
         self.expand = (
@@ -197,7 +198,7 @@ class InvertedResidual(Block):
             if expansion != 1
             else None
         )
-        self.depthwise = ConvBN(hidden, hidden, 3, stride, "same", act="relu6", depthwise=True,
+        self.depthwise = ConvBN(hidden, hidden, 3, stride, pad3x3, act="relu6", depthwise=True,
                                 w_init="glorot_uniform", name="depthwise", **bn)
         # Linear bottleneck (Sec. 3.2): no ReLU after the projection.
         self.project = ConvBN(hidden, out_channels, 1, 1, "same", act=None, w_init="glorot_uniform", name="project",
@@ -218,25 +219,32 @@ class InvertedResidual(Block):
 class MobileNetV2(Model):
     """v2 (Table 2): a 3x3 conv, inverted residuals, a 1x1 conv to 1280; average pool and fc on top.
 
-    Option: ``alpha``, the width multiplier (channels ``alpha * c`` rounded to a multiple of 8).
+    Options: ``alpha``, the width multiplier (channels ``alpha * c`` rounded to a multiple of 8);
+    ``variant``: "keras" (TF "same" padding, which puts a stride-2 layer's extra pixel at the
+    bottom/right as Keras's ``correct_pad`` does; BN epsilon 1e-3) or "torchvision" (one pixel on
+    every side of the 3x3 layers, epsilon 1e-5: its weights, through ``from_torch``).
     """
 
     def __init__(self, config: MobileNetV2Config, *, num_classes: int = 1000, input_shape: Shape = (224, 224, 3),
-                 include_top: bool = True, pooling: str | None = None, alpha: float = 1.0,
+                 include_top: bool = True, pooling: str | None = None, alpha: float = 1.0, variant: str = "keras",
                  name: str = "mobilenet_v2"):
         super().__init__(num_classes, input_shape, name=name, include_top=include_top, pooling=pooling)
         if alpha <= 0:
             raise ConfigError(f"alpha must be > 0, got {alpha}")
-        bn = _bn(1e-3)  # Keras Applications' BatchNorm epsilon for v2
+        if variant not in ("keras", "torchvision"):
+            raise ConfigError(f"mobilenet_v2: variant must be 'keras' or 'torchvision', got {variant!r}")
+        # Keras Applications' BatchNorm epsilon for v2 is 1e-3, torchvision's 1e-5.
+        bn = _bn(1e-3 if variant == "keras" else 1e-5)
+        pad3x3: str | int = "same" if variant == "keras" else 1
         c = make_divisible(config.stem_width * alpha)
-        self.conv1 = ConvBN(input_shape[2], c, 3, config.stem_stride, "same", act="relu6", w_init="glorot_uniform",
+        self.conv1 = ConvBN(input_shape[2], c, 3, config.stem_stride, pad3x3, act="relu6", w_init="glorot_uniform",
                             name="Conv1", **bn)
         self.blocks = []
         block_id = 0
         for row in config.table:
             out = make_divisible(row.c * alpha)
             for i in range(row.n):
-                block = InvertedResidual(c, out, row.s if i == 0 else 1, row.t, block_id, bn)
+                block = InvertedResidual(c, out, row.s if i == 0 else 1, row.t, block_id, bn, pad3x3)
                 self.blocks.append(block)
                 c, block_id = out, block_id + 1
         last = config.last_width

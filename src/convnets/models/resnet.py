@@ -167,11 +167,12 @@ class Bottleneck(Block):
         self.out_channels = out
 
     def forward(self, x: tf.Tensor, training: bool = False) -> tf.Tensor:
-        # Keras builds the shortcut first; the order does not change the result.
-        identity = x if self.shortcut is None else self.shortcut(x, training=training)
         y = self.conv1(x, training=training)
         y = self.conv2(y, training=training)
         y = self.conv3(y, training=training)
+        # The shortcut runs after the residual branch, in torchvision's order (from_torch pairs layers in
+        # that order; Keras, matched by name, builds it first): the order does not change the result.
+        identity = x if self.shortcut is None else self.shortcut(x, training=training)
         return tf.nn.relu(y + identity)
 
     def output_shape(self, input_shape: Shape) -> Shape:

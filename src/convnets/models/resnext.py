@@ -146,12 +146,12 @@ class ResNeXtBottleneck(Block):
         self.out_channels = out
 
     def forward(self, x: tf.Tensor, training: bool = False) -> tf.Tensor:
-        identity = x if self.shortcut is None else self.shortcut(x, training=training)
         y = self.conv1(x, training=training)
         y = tf.nn.relu(self.bn2(self.conv2(y), training=training))
         y = self.conv3(y, training=training)
         if self.se is not None:
             y = self.se(y)
+        identity = x if self.shortcut is None else self.shortcut(x, training=training)  # torchvision's order
         return tf.nn.relu(y + identity)
 
     def output_shape(self, input_shape: Shape) -> Shape:

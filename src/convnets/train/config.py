@@ -26,7 +26,9 @@ AUGMENTATIONS = ("none", "flip", "crop", "crop_flip")
 PRECISIONS = ("float32", "mixed_float16", "mixed_bfloat16")
 STRATEGIES = ("default", "mirrored", "multiworker")
 TTA_MODES = ("none", "flip")  # test-time augmentation (convnets.train.loop.evaluate_dataset)
-FREEZE_MODES = ("none", "backbone")  # what --init-from's weights keep (convnets.models.base.Model.freeze_features)
+# What --init-from's weights keep (convnets.models.base.Model.freeze_features); any other value names the
+# last feature layer to freeze, checked against the model when training starts.
+FREEZE_MODES = ("none", "backbone")
 
 
 @dataclass(frozen=True)
@@ -122,7 +124,9 @@ class TrainConfig:
                                     "input normalisation", metavar="RUN_DIR")
     freeze: str = setting("none", "backbone: train only the classifier; the feature layers keep their weights and "
                           "run in inference mode (BatchNorm statistics fixed, no dropout), as fine-tuning's first "
-                          "stage does", choices=FREEZE_MODES)
+                          "stage does. A layer's or block's name (as `convnets summary` lists it, e.g. "
+                          "conv4_block6): freeze the feature layers up to and including it, train the rest",
+                          metavar="none|backbone|LAYER")
     head_lr_factor: float = setting(1.0, "the classifier's learning rate as a multiple of the other layers' (e.g. "
                                     "10 with --init-from: a fresh head learns faster than pretrained features move)",
                                     range=POSITIVE, label="the head's learning-rate factor")

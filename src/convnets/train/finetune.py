@@ -54,6 +54,21 @@ def copy_weights(model: Model, run_dir: str | os.PathLike[str]) -> dict[str, Any
             "values": values, "fresh": fresh, "preprocess": spec}
 
 
+def source_model_options(run_dir: str | os.PathLike[str], model_name: str) -> dict[str, Any]:
+    """The builder options ``run_dir``'s model was built with, when it is the same model: a fine-tuned
+    network must compute what its weights were trained for (torchvision's padding, a width multiplier).
+    The top (include_top, pooling) is the new run's own."""
+    import json
+
+    try:
+        model = json.loads(open(os.path.join(run_dir, "config.json")).read()).get("model") or {}
+    except (OSError, ValueError, AttributeError):
+        return {}  # copy_weights says what is wrong with the run directory
+    if model.get("name") != model_name:
+        return {}
+    return {k: v for k, v in (model.get("options") or {}).items() if k not in ("include_top", "pooling")}
+
+
 def fine_tune_spec(spec: PreprocessSpec, source: PreprocessSpec) -> PreprocessSpec:
     """The new data set's preprocessing with the source run's normalisation (mean, std, channel order):
     pretrained features expect their inputs scaled as they were trained on (Keras's caffe/torch/tf modes)."""

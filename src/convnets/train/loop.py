@@ -251,8 +251,8 @@ def train(
         log(f"started from {config.init_from} ({started['source_model']}): {started['copied']} variables, "
             f"{started['values']:,} values copied{fresh if started['fresh'] else ''}")
         spec = fine_tune_spec(spec, started["preprocess"])
-    if config.freeze == "backbone":
-        model.freeze_features()
+    if config.freeze != "none":
+        model.freeze_features(None if config.freeze == "backbone" else config.freeze)
     held = None  # with val_split: the training images held out for the per-epoch curves
     if config.val_split > 0:
         dataset, held = dataset.hold_out(config.val_split, config.seed)

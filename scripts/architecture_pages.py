@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 
 import convnets
+from convnets.compare import is_transfer
 from convnets.layers import init, layer_outputs
 from convnets.models import list_families, model_info
 from convnets.models.registry import Family
@@ -95,7 +96,7 @@ def counts_table(names: list[str]) -> list[str]:
 
 
 def results_table(names: list[str], results: list[dict]) -> list[str]:
-    rows = [r for r in results if r["model"] in names]
+    rows = [r for r in results if r["model"] in names and not is_transfer(r)]
     if not rows:
         return ["No recorded run yet for this family: `scripts/reproduce_results.sh` trains every recipe.", ""]
     lines = ["| model | data set | test accuracy | epochs | training seconds |", "|---|---|---:|---:|---:|"]

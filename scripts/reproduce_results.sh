@@ -28,5 +28,18 @@ for seed in 0 1 2; do
     run "$m-cifar10$sfx" "$m" folder:cifar10-jpeg --seed "$seed"
   done
 done
+# Transfer: ResNet-20 pre-trained on the CIFAR-10 folder, then 10% of Fashion-MNIST (6,000 images, upscaled
+# to 32x32x3), fine-tuned against from scratch: the same recipe, epochs and images (results.md's transfer table).
+FAST=$(python -c "from convnets.recipes import comparison_flags; print(' '.join(comparison_flags()))")
+# shellcheck disable=SC2086
+run resnet20-cifar10-pretrain resnet20 folder:cifar10-jpeg $FAST
+for seed in 0 1 2; do
+  # shellcheck disable=SC2086
+  run "resnet20-fashion6k-scratch-seed$seed" resnet20 fashion_mnist --input-shape 32,32,3 --train-subset 6000 \
+    --seed "$seed" $FAST
+  # shellcheck disable=SC2086
+  run "resnet20-fashion6k-finetuned-seed$seed" resnet20 fashion_mnist --input-shape 32,32,3 --train-subset 6000 \
+    --seed "$seed" --init-from "$RUNS/resnet20-cifar10-pretrain" $FAST
+done
 python scripts/results.py "$RUNS"/*/ --out docs/results.md --readme README.md
 python scripts/architecture_pages.py  # their "Measured" sections read docs/results.json

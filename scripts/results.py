@@ -22,6 +22,7 @@ from typing import Any
 
 import pandas as pd
 
+from convnets.compare import is_transfer
 from convnets.machine import describe, machine_info
 from convnets.models import model_info
 from convnets.recipes import (
@@ -59,7 +60,7 @@ def _shape_label(shape: Any) -> str:
 
 
 TRAIN_KEYS = ("optimizer", "lr", "schedule", "batch_size", "weight_decay", "warmup_epochs", "label_smoothing", "augment",
-              "precision", "seed")
+              "precision", "seed", "train_subset", "freeze", "head_lr_factor")
 SEEDS = (0, 1, 2)  # a result is a claim about a recipe, not a seed: every recipe is run on these
 
 
@@ -79,11 +80,23 @@ def record(run_dir: Path) -> dict[str, Any] | None:
         "best_accuracy": float(hist["val_accuracy"].max()) if hist is not None and evaluated_on(hist) == "test set" else None,
         "seconds_lower_bound": hist is not None and bool(untimed_epochs(hist).any()),
         "train": {k: c["train"][k] for k in TRAIN_KEYS if k in c["train"]},
+        # --init-from: what the weights came from (the source run's model and data), while it is on this machine
+        "init_from": _source_of(c["train"].get("init_from")),
         "options": c["model"].get("options", {}),  # builder options, e.g. dropout 0.2
         "shape": _shape_label(c["model"]["input_shape"]),
         # runs made before metrics.json kept the machine: this machine
         "machine": describe(m["machine"] if "machine" in m else machine_info()),
     }
+
+
+def _source_of(init_from: str | None) -> str | None:
+    if not init_from:
+        return None
+    path = Path(init_from) / "config.json"
+    if not path.is_file():
+        return Path(init_from).name
+    c = json.loads(path.read_text())
+    return f"{c['model']['name']} trained on {DATA_NAMES.get(c.get('dataset'), c.get('dataset'))}"
 
 
 def merge(kept: list[dict[str, Any]], new: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -97,6 +110,8 @@ def table(records: list[dict[str, Any]]) -> pd.DataFrame:
     """One display row per record, with the raw values the README summary needs beside them."""
     rows = []
     for r in records:
+        if is_transfer(r):
+            continue  # tabulated by transfer()
         t = r["train"]
         recipe = f"{t['optimizer']} lr {t['lr']:g}, {t['schedule']}, batch {t['batch_size']}"
         if t.get("weight_decay"):
@@ -224,6 +239,36 @@ def comparison(records: list[dict[str, Any]]) -> str:
             + "\n".join(lines) + "\n")
 
 
+def transfer(records: list[dict[str, Any]]) -> str:
+    """Runs on a training subset, from scratch beside fine-tuned from another run's weights, each the mean
+    over its seeds; empty when there are none."""
+    runs = [r for r in records if is_transfer(r)]
+    if not runs:
+        return ""
+    groups: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
+    for r in runs:
+        t = r["train"]
+        start = "from scratch" if not r.get("init_from") else f"from {r['init_from']}"
+        if t.get("freeze", "none") != "none":
+            start += f", frozen: {t['freeze']}"
+        key = (r["model"], r["dataset"], r["shape"], t.get("train_subset"), r["epochs"], start)
+        groups.setdefault(key, []).append(r)
+    lines = ["| model | data (input) | training images | epochs | start | test accuracy | train seconds |",
+             "| --- | --- | --- | --- | --- | --- | --- |"]
+    for (model, dataset, shape, subset, epochs, start), rs in sorted(groups.items(), key=lambda kv: kv[0]):
+        accs = [r["accuracy"] for r in rs]
+        seeds = ", ".join(str(r["train"].get("seed", 0)) for r in rs)
+        acc = (f"{accs[0]:.2%} (seed {seeds})" if len(rs) == 1 else
+               f"{sum(accs) / len(accs):.2%} mean, {min(accs):.2%}-{max(accs):.2%} (seeds {seeds})")
+        seconds = sum(r["seconds"] for r in rs) / len(rs)
+        lines.append(f"| `{model}` | {DATA_NAMES.get(dataset, dataset)} ({shape}) | {subset or 'all':,} | {epochs} | "
+                     f"{start} | {acc} | {seconds:,.0f} |")
+    return ("## Pre-trained against from scratch, with little data\n\nThe same network, recipe and training "
+            "images, started from random weights or from a run on another data set (`--init-from`; "
+            "`--train-subset N` draws the same N images for every seed; the README's \"Fine-tune on your own images\").\n\n"
+            + "\n".join(lines) + "\n")
+
+
 def replace_between_markers(path: Path, text: str) -> None:
     doc = path.read_text()
     if START not in doc or END not in doc:
@@ -268,6 +313,8 @@ def main() -> None:
         f"Machine: {'; '.join(machines)}\n\n" + (f"{args.note}\n\n" if args.note else "") + markdown(shown) + "\n"
     )
     text += "\n" + comparison(records)
+    if transfer(records):
+        text += "\n" + transfer(records)
     if rows["at_least"].any():
         text += ("\n≥: the run was stopped after an epoch's last batch and resumed by a version that did not yet "
                  "keep the interrupted epoch's time (partial_epoch.json), so its seconds are a lower bound.\n")

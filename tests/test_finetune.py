@@ -69,13 +69,24 @@ def test_frozen_backbone_keeps_weights_and_statistics_and_the_head_learns(traine
 
 
 def test_unfrozen_fine_tuning_moves_the_backbone_too(trained_digits_resnet, two_digits, tmp_path):
+    """Without optimiser flags, --init-from trains with the fine-tuning recipe (recipes.FINE_TUNE)."""
     out = tmp_path / "tuned"
     assert main(["train", "resnet20", "--dataset", f"folder:{two_digits}", "--input-shape", "16,16,1", "--epochs", "1",
-                 "--optimizer", "adam", "--lr", "0.001", "--init-from", str(trained_digits_resnet), "--out", str(out),
-                 "--quiet"]) == 0
+                 "--init-from", str(trained_digits_resnet), "--out", str(out), "--quiet"]) == 0
     source, _ = _split(trained_digits_resnet)
     tuned, head = _split(out)
     assert any(not np.array_equal(tuned[p], source[p]) for p in tuned if p not in head)
+    train = json.loads((out / "config.json").read_text())["train"]
+    assert (train["optimizer"], train["lr"], train["epochs"], train["weight_decay"]) == ("adam", 1e-4, 1, 0.0)
+
+
+def test_the_fine_tuning_recipe_is_data_over_the_models():
+    from convnets.recipes import FINE_TUNE, fine_tune_recipe, recipe_for
+
+    frozen = fine_tune_recipe("mobilenet_v2", "folder:x", "backbone")
+    assert (frozen.optimizer, frozen.lr, frozen.epochs) == ("adam", 1e-3, 5)
+    assert fine_tune_recipe("resnet20", "fashion_mnist", "conv3_block1").lr == FINE_TUNE["all"]["lr"]
+    assert fine_tune_recipe("resnet20", "fashion_mnist", "none").augment == recipe_for("resnet20", "fashion_mnist").augment
 
 
 def test_a_keras_conversion_fine_tunes_with_a_frozen_backbone(two_digits, tmp_path, capsys, monkeypatch):

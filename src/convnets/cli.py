@@ -415,12 +415,14 @@ def cmd_train(args: argparse.Namespace) -> None:
     check_name(args.model)  # an unknown name fails at once, not after TensorFlow's start-up
     from convnets.data import load_dataset
     from convnets.layers import init
-    from convnets.recipes import model_options_for, recipe_for
+    from convnets.recipes import fine_tune_recipe, model_options_for, recipe_for
     from convnets.train import TrainConfig, train
     from convnets.train.distribute import make_strategy, scope
 
     flags = {f.name: getattr(args, f.name) for f in dataclasses.fields(TrainConfig)}  # None: not given
     config = recipe_for(args.model, args.dataset).updated(**flags)  # a bad flag fails before the data loads
+    if config.init_from is not None:  # fine-tuning: a short schedule at a low rate (recipes.FINE_TUNE)
+        config = fine_tune_recipe(args.model, args.dataset, config.freeze).updated(**flags)
     dataset = load_dataset(args.dataset, args.data_dir, allow_download=not args.no_download)
     out = args.out or os.path.join("runs", f"{args.model}-{_dataset_label(dataset.name)}")
     recorded = _recorded_train_config(out) if args.resume else None
@@ -436,7 +438,8 @@ def cmd_train(args: argparse.Namespace) -> None:
             defaults = {**defaults, **source_model_options(config.init_from, args.model)}
         model = _build_model(args, num_classes=dataset.num_classes, defaults=defaults)
     print(f"training {args.model} ({model.trainable_params:,} params) on {dataset.name} "
-          f"({len(dataset.train):,} train / {len(dataset.test):,} test images) -> {out}", flush=True)
+          f"({min(len(dataset.train), config.train_subset or len(dataset.train)):,} train / {len(dataset.test):,} "
+          f"test images) -> {out}", flush=True)
     def stop(signum: int, frame: Any) -> None:  # SIGTERM (a scheduler's preemption) acts like Ctrl-C
         raise KeyboardInterrupt
 

@@ -38,10 +38,16 @@ def load_results(path: str | os.PathLike[str] | None = None) -> list[dict[str, A
     return records
 
 
+def is_transfer(record: dict[str, Any]) -> bool:
+    """A run on a training subset or from another run's weights (results.md's transfer table), not a recipe's."""
+    return bool(record.get("init_from") or record.get("train", {}).get("train_subset"))
+
+
 def measured(records: list[dict[str, Any]], model: str) -> list[dict[str, Any]]:
     """``model``'s float32 runs per data set at the longest recipe run: mean accuracy and seconds over seeds."""
     out = []
-    runs = [r for r in records if r["model"] == model and r.get("train", {}).get("precision", "float32") == "float32"]
+    runs = [r for r in records if r["model"] == model and r.get("train", {}).get("precision", "float32") == "float32"
+            and not is_transfer(r)]
     for dataset in dict.fromkeys(r["dataset"] for r in runs):
         same = [r for r in runs if r["dataset"] == dataset]
         epochs = max(r["epochs"] for r in same)

@@ -131,6 +131,24 @@ def recipe_for(model_name: str, dataset: str = "") -> TrainConfig:
     return TrainConfig(**settings)
 
 
+# Fine-tuning (``--init-from``) is a short schedule at a low rate, over the model's recipe: Adam at 1e-3
+# for a new classifier on a frozen backbone, 1e-4 when every layer moves (the pretrained ones should move
+# little; Keras's transfer-learning guide trains the head first, then everything at a low rate), no
+# warm-up, no weight decay or label smoothing pulling the pretrained weights. Flags override any field.
+FINE_TUNE: dict[str, dict[str, Any]] = {
+    "frozen": dict(epochs=5, optimizer="adam", lr=1e-3, schedule="cosine", warmup_epochs=0.0, weight_decay=0.0,
+                   label_smoothing=0.0),
+    "all": dict(epochs=5, optimizer="adam", lr=1e-4, schedule="cosine", warmup_epochs=0.0, weight_decay=0.0,
+                label_smoothing=0.0),
+}
+
+
+def fine_tune_recipe(model_name: str, dataset: str, freeze: str) -> TrainConfig:
+    """The recipe ``convnets train --init-from`` starts from: the model's, with ``FINE_TUNE`` over it
+    ("frozen" with ``--freeze backbone``, else "all": a partly frozen network trains its later layers)."""
+    return recipe_for(model_name, dataset).updated(**FINE_TUNE["frozen" if freeze == "backbone" else "all"])
+
+
 def model_options_for(model_name: str, dataset: str) -> dict[str, Any]:
     """The builder options (``input_shape`` among them) ``convnets train`` gives ``model_name`` on ``dataset``."""
     options: dict[str, Any] = {}

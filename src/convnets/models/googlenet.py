@@ -36,7 +36,11 @@ rounded budget of "1.5 billion multiply-adds" at inference. Table 1's ops column
 is commonly summed to about 1.5 G too; the 5.5% gap has not been reconciled row
 by row (the paper rounds each row to two digits).
 torchvision's 6,624,904 comes from BatchNorm and 3x3 kernels
-in the "5x5" branch (a known bug kept for its weights, pytorch/vision#906).
+in the "5x5" branch (a known bug kept for its weights, pytorch/vision#906), no LRN,
+ceil-mode pools and a 2x2/2 pool before (5a): ``googlenet(variant="torchvision",
+aux_logits=False)`` builds exactly that network (``TORCHVISION_GOOGLENET``), so
+``convnets.from_torch`` loads its weights (its auxiliary heads, which pool to a fixed
+4x4 grid, are not built).
 
 Deviations: none in the architecture. The 3x3/2 max pools are written as
 "same" padding; Caffe (the BVLC GoogLeNet model, whose sizes are Table 1's) rounds

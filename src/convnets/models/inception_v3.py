@@ -53,7 +53,10 @@ counts its auxiliary head, which it builds by default, and BatchNorm's gamma in 
 differently elsewhere: its branch average pools count the zero padding
 (``F.avg_pool2d(..., padding=1)``, Keras's and TF's exclude it), it has dropout 0.5
 before the classifier, and its ImageNet weights re-map the input inside ``forward``
-(``transform_input``). The abstract's "5 billion multiply-adds" is 12.5% below the
+(``transform_input``). ``variant="torchvision"`` builds its eval-mode network (gamma in
+every BatchNorm, zero-counting branch pools: 23,834,568 without the auxiliary head) for
+``convnets.from_torch``; its ``transform_input`` amounts to the -1..1 input scaling that
+``convnets convert-torch`` records. The abstract's "5 billion multiply-adds" is 12.5% below the
 5.713 G that every implementation of the released network counts; the gap is not
 reconciled here (the figure is rounded, and Table 1's layout is not the one released;
 see below). The abstract's "less than 25 million parameters" holds.

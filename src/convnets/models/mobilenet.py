@@ -29,7 +29,9 @@ Table 2 (``V2_TABLE``: t, c, n, s) after a 3x3/2 conv with 32 filters, then a 1x
 conv to 1280, average pool and a 1000-way classifier. Channel counts are
 ``alpha * c`` rounded to a multiple of 8; the last conv keeps 1280 for alpha <= 1.
 Exact count at alpha 1.0: 3,504,872 trainable, 3,538,984 total, 300.8 M MACs
-(Table 4: 3.4M, 300M), identical to Keras and torchvision.
+(Table 4: 3.4M, 300M), identical to Keras and torchvision. Keras pads a stride-2
+layer's extra pixel at the bottom/right (TF "same"); torchvision pads every 3x3 by one
+pixel on each side and uses BatchNorm epsilon 1e-5: ``variant="torchvision"``.
 
 Deviations: v1 applies ``Dropout(1e-3)`` before the classifier as Keras does
 (inactive at inference). The 1x1-conv classifier of Keras is a Dense layer

@@ -118,8 +118,12 @@ class TrainConfig:
                                "curves, and the test set is evaluated once, at the end, so no choice made while "
                                "watching the curves has seen it", range=Range(0, 1, high_open=True, what="a fraction"),
                                label="the validation split", metavar="FRACTION")
+    train_subset: int | None = setting(None, "train on this many of the training images, a random sample that "
+                                       "is the same whatever --seed (drawn with seed 0): learning from little "
+                                       "data, e.g. fine-tuning against training from scratch", range=AT_LEAST_1,
+                                       label="the training subset", metavar="N")
     init_from: str | None = setting(None, "start from this run directory's weights (trained here, or made by "
-                                    "convert-keras): each variable whose place and shape agree is copied, the rest "
+                                    "convert-keras or convert-torch): each variable whose place and shape agree is copied, the rest "
                                     "(a classifier for other classes) start fresh; the run keeps the source's "
                                     "input normalisation", metavar="RUN_DIR")
     freeze: str = setting("none", "backbone: train only the classifier; the feature layers keep their weights and "

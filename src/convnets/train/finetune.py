@@ -1,12 +1,15 @@
 """Start a run from another run's weights (``--init-from RUN_DIR``): transfer learning.
 
 The source is any run directory: trained here, or converted from Keras Applications
-(``convnets convert-keras``: ImageNet weights). Each variable of the new model takes
+or torchvision (``convnets convert-keras`` / ``convert-torch``: ImageNet weights); for
+the same model, the new one is built with the source's builder options
+(``source_model_options``: a torchvision variant, a width multiplier). Each variable of the new model takes
 the source's variable at the same place in the network (its attribute path: stage,
 block, layer, kernel) when the shapes agree; the rest start from their initialisation:
 a classifier for another number of classes, a first convolution for another number of
-input channels. ``--freeze backbone`` then trains only the classifier
-(``Model.freeze_features``).
+input channels. ``--freeze backbone`` then trains only the classifier, ``--freeze
+LAYER`` the layers after LAYER (``Model.freeze_features``); the recipe is
+``convnets.recipes.FINE_TUNE`` over the model's.
 """
 
 from __future__ import annotations

@@ -241,6 +241,8 @@ def train(
     ``.worker-N`` folder in it (every worker must save checkpoints).
     """
     run = RunDir(_run_path(out_dir, model, strategy))
+    if config.train_subset is not None:  # one fixed sample for every seed: runs differ by their seed alone
+        dataset = dataset.subset(train=config.train_subset, seed=0)
     spec = PreprocessSpec.for_dataset(dataset, model.input_shape)
     _check_trainable(model, dataset)
     if config.init_from is not None and resume:  # the checkpoint holds the weights; config.json the normalisation

@@ -24,7 +24,7 @@ from convnets.torch_port import TORCHVISION_MODELS, from_torch, identify
 COMPARED = {
     "resnet18": 64, "resnet50": 64, "resnext50_32x4d": 64, "wide_resnet50_2": 64, "densenet121": 64,
     "mobilenet_v2": 64, "googlenet": 96, "inception_v3": 107,  # SqueezeNet 1.0/1.1: tests/test_squeezenet.py
-    "vgg11_bn": 224, "alexnet": 224,
+    "vgg11_bn": 224, "alexnet": 224, "shufflenet_v2_x0_5": 64, "shufflenet_v2_x2_0": 64,
 }
 
 
@@ -68,7 +68,7 @@ def test_logits_match_torchvision(name):
 
 
 def test_every_torchvision_name_is_identified_from_its_structure():
-    """All 26 builders, on torch's meta device (no memory, no weights): identify names each one."""
+    """All 30 builders, on torch's meta device (no memory, no weights): identify names each one."""
     tv = torchvision_or_skip()
     import torch
 

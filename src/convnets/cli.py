@@ -277,7 +277,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("convert-torch", help="port a torchvision model (ImageNet weights if reachable) to a run directory")
     p.add_argument("model", help="torchvision's name: alexnet, vgg11..vgg19 and their _bn forms, resnet18/34/50/101/152, "
                                  "resnext50_32x4d, resnext101_32x8d, wide_resnet50_2/101_2, googlenet, inception_v3, "
-                                 "densenet121/169/201, mobilenet_v2, squeezenet1_0, squeezenet1_1")
+                                 "densenet121/169/201, mobilenet_v2, squeezenet1_0, squeezenet1_1, "
+                                 "shufflenet_v2_x0_5/x1_0/x1_5/x2_0")
     p.add_argument("--out", required=True, metavar="RUN_DIR", help="run directory to write")
     p.add_argument("--weights", choices=["auto", "imagenet", "none"], default="auto",
                    help="auto: torchvision's ImageNet weights if they can be downloaded, else random (default)")

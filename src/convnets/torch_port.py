@@ -7,7 +7,8 @@ families the zoo has): AlexNet (torchvision's one-tower network:
 ResNet 18/34/50/101/152 (its v1.5 layout), ResNeXt-50 32x4d and 101 32x8d, Wide
 ResNet-50-2 and 101-2, GoogLeNet and Inception-v3 (``variant="torchvision"``:
 BatchNorm everywhere and torchvision's pools), DenseNet-121/169/201, MobileNet v2
-(``variant="torchvision"``: symmetric padding) and SqueezeNet 1.0/1.1.
+(``variant="torchvision"``: symmetric padding), SqueezeNet 1.0/1.1 and ShuffleNet v2
+(0.5x to 2.0x).
 
 How tensors are matched. A torchvision ``state_dict`` lists its layers in the order
 the modules were registered, which for these families is the order its forward pass
@@ -54,6 +55,7 @@ TORCHVISION_MODELS: dict[str, tuple[str, dict[str, Any]]] = {
     "densenet121": ("densenet121", {}), "densenet169": ("densenet169", {}), "densenet201": ("densenet201", {}),
     "mobilenet_v2": ("mobilenet_v2", {"variant": "torchvision"}),
     "squeezenet1_0": ("squeezenet1_0", {}), "squeezenet1_1": ("squeezenet1_1", {}),
+    **{f"shufflenet_v2_x{w}": (f"shufflenet_v2_x{w}", {}) for w in ("0_5", "1_0", "1_5", "2_0")},
 }
 # torchvision's input side for its ImageNet weights (its transforms: resize 256 / crop 224; 342 / 299).
 _SIZES = {"inception_v3": 299}
@@ -66,6 +68,8 @@ _RESNETS = {  # (block, stage depths, groups, 3x3 width of the first stage) -> t
     ("Bottleneck", (3, 4, 6, 3), 32, 128): "resnext50_32x4d", ("Bottleneck", (3, 4, 23, 3), 32, 256): "resnext101_32x8d",
     ("Bottleneck", (3, 4, 6, 3), 1, 128): "wide_resnet50_2", ("Bottleneck", (3, 4, 23, 3), 1, 128): "wide_resnet101_2",
 }
+_SHUFFLE_WIDTHS = {"0_5": (24, 48, 96, 192, 1024), "1_0": (24, 116, 232, 464, 1024),
+                   "1_5": (24, 176, 352, 704, 1024), "2_0": (24, 244, 488, 976, 2048)}
 _VGGS = {8: 11, 10: 13, 13: 16, 16: 19}  # convolutions -> depth
 _DENSENETS = {(6, 12, 24, 16): "densenet121", (6, 12, 32, 32): "densenet169", (6, 12, 48, 32): "densenet201"}
 
@@ -99,6 +103,12 @@ def identify(module: Any) -> str:
         raise _unsupported(f"a DenseNet with blocks {blocks} and growth rate {growth}")
     if kind == "SqueezeNet":
         return "squeezenet1_0" if module.features[0].kernel_size[0] == 7 else "squeezenet1_1"
+    if kind == "ShuffleNetV2":
+        widths = {48: "0_5", 116: "1_0", 176: "1_5", 244: "2_0"}
+        stage2 = int(module._stage_out_channels[1])
+        if stage2 in widths and list(module._stage_out_channels) == list(_SHUFFLE_WIDTHS[widths[stage2]]):
+            return f"shufflenet_v2_x{widths[stage2]}"
+        raise _unsupported(f"a ShuffleNetV2 with stage widths {list(module._stage_out_channels)}")
     simple = {"AlexNet": "alexnet", "GoogLeNet": "googlenet", "Inception3": "inception_v3",
               "MobileNetV2": "mobilenet_v2"}
     if kind in simple:

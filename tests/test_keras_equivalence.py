@@ -152,3 +152,55 @@ def test_inception_family_headless(name, pooling):
     assert (ours.include_top, ours.pooling) == (False, pooling)
     assert ours.total_params == ref.count_params()
     assert _agree(ours, ref, 9) < 1e-4
+
+
+@pytest.mark.parametrize("ctor, options", [("MobileNetV3Small", {}), ("MobileNetV3Large", {}),
+                                           ("MobileNetV3Small", {"minimalistic": True, "alpha": 0.75}),
+                                           ("MobileNetV3Large", {"include_top": False, "pooling": "avg"})])
+def test_mobilenet_v3_matches_keras_with_its_built_in_rescaling(ctor, options):
+    """MobileNetV3 takes pixels 0..255 and rescales them inside (Keras's include_preprocessing); alpha,
+    minimalistic and the top are read from the Keras model. Counts equal Keras's; outputs agree at 96x96."""
+    ref = getattr(keras.applications, ctor)(weights=None, input_shape=(96, 96, 3), classifier_activation=None,
+                                            **options)
+    randomise(ref, 4)
+    ours = convnets.from_keras(ref)
+    assert ours.config["options"]["include_preprocessing"] is True
+    assert ours.total_params == ref.count_params()
+    x = np.random.default_rng(6).uniform(0, 255, size=(2, 96, 96, 3)).astype(np.float32)
+    expected = np.asarray(ref(x, training=False))
+    got = ours(x, training=False).numpy()
+    scale = np.abs(expected).max()
+    assert scale > 1e-2
+    np.testing.assert_allclose(got, expected, rtol=1e-4, atol=1e-4 * scale)
+
+
+def test_keras_correct_pad_is_tensorflow_same():
+    """Keras pads stride-2 depthwise layers with imagenet_utils.correct_pad, then "valid": on every map size
+    and kernel that is TensorFlow's "same" padding, which our layers use (convnets.layers.padding)."""
+    from keras.src.applications.imagenet_utils import correct_pad
+
+    from convnets.layers.padding import normalize, output_size
+
+    for size in range(7, 20):
+        for k in (3, 5):
+            (top, bottom), _ = correct_pad(keras.Input((size, size, 8)), k)
+            out = output_size(size, k, 2, 1, normalize("same"))
+            total = max((out - 1) * 2 + k - size, 0)
+            assert (top, bottom) == (total // 2, total - total // 2), (size, k)
+
+
+def test_convert_keras_mobilenet_v3_feeds_raw_pixels(tmp_path, monkeypatch):
+    """convert-keras's MobileNetV3 run: the pipeline passes pixels 0..255 as they are ("raw"), the model
+    rescales them, so a run's predictions on uint8 images are Keras's on the same pixels."""
+    from convnets.evaluate import predict_images
+    from convnets.keras_port import convert_keras
+
+    monkeypatch.setenv("CONVNETS_NO_DOWNLOAD", "1")
+    convert_keras("mobilenet_v3_small", str(tmp_path / "run"), size=96, log=lambda s: None)
+    model, spec, _ = convnets.load_run(tmp_path / "run")
+    assert spec.mean == (0.0, 0.0, 0.0) and model.config["options"]["include_preprocessing"] is True
+    images = np.random.default_rng(7).integers(0, 256, size=(2, 96, 96, 3), dtype=np.uint8)
+    logits = model(images.astype(np.float32)).numpy()
+    probs = predict_images(model, spec, images)
+    e = np.exp(logits - logits.max(axis=1, keepdims=True))
+    np.testing.assert_allclose(probs, e / e.sum(axis=1, keepdims=True), rtol=1e-4, atol=1e-6)

@@ -3,7 +3,8 @@
 Anyone with Keras's ImageNet weights can run them through these low-level
 models; the tests use it to show that our networks compute exactly what Keras
 computes. Supported: VGG16/19, ResNet50/101/152, ResNet50V2/101V2/152V2,
-DenseNet121/169/201, MobileNet (any alpha) and MobileNetV2 (any alpha), InceptionV3,
+DenseNet121/169/201, MobileNet, MobileNetV2 and MobileNetV3Small/Large (any alpha,
+minimalistic or not, its built-in rescaling kept), InceptionV3,
 Xception and InceptionResNetV2, with or without the top; a
 model built with ``include_top=False`` becomes ours with ``include_top=False``
 and the same ``pooling`` (None, "avg" or "max": its last layer says which).
@@ -73,6 +74,33 @@ def _mobilenet_v2_name(path: str) -> str:
             "fc": "predictions"}.get(path, path)
 
 
+def _mobilenet_v3_name(path: str) -> str:
+    m = re.fullmatch(r"block_(\d+)/(expand|depthwise|project|squeeze_excite)/(conv|bn|fc1|fc2)", path)
+    if m:
+        i, part, what = m.groups()
+        prefix = "expanded_conv_" if i == "0" else f"expanded_conv_{i}_"
+        suffix = {"conv": "", "bn": "_bn", "fc1": "_conv", "fc2": "_conv_1"}[what]
+        return f"{prefix}{part}{suffix}"
+    return {"conv/conv": "conv", "conv/bn": "conv_bn", "conv_1/conv": "conv_1", "conv_1/bn": "conv_1_bn"}.get(
+        path, path)  # conv_2, logits: the same names
+
+
+def _mobilenet_v3_options(keras_model: Any) -> dict[str, Any]:
+    """alpha, minimalistic and the built-in rescaling, which Keras records only in the layers."""
+    layers = {layer.name: layer for layer in keras_model.layers}
+    small = "expanded_conv_10_project" in layers and "expanded_conv_11_project" not in layers
+    last = layers["expanded_conv_10_project" if small else "expanded_conv_14_project"].filters
+    first = layers["expanded_conv_project"].filters
+    from convnets.models.mobilenet import make_divisible
+
+    alphas = [a for a in (0.35, 0.5, 0.75, 1.0, 1.25, 1.5, 2.0)
+              if make_divisible(16 * a) == first and make_divisible((96 if small else 160) * a) == last]
+    if not alphas:
+        raise ConfigError(f"{keras_model.name}: no width multiplier gives its widths ({first} .. {last})")
+    return {"alpha": alphas[0], "minimalistic": not any("squeeze_excite" in n for n in layers),
+            "include_preprocessing": any(type(layer).__name__ == "Rescaling" for layer in keras_model.layers)}
+
+
 def _inception_v3_name(path: str) -> str | None:
     return "predictions" if path == "fc" else None  # Keras names none of its convolutions and BatchNorms
 
@@ -106,6 +134,8 @@ def _identify(keras_model: Any) -> tuple[str, dict[str, Any], Callable[[str], st
         v2, alpha = m.groups()
         return ("mobilenet_v2" if v2 else "mobilenet_v1"), {"alpha": float(alpha)}, (
             _mobilenet_v2_name if v2 else _mobilenet_v1_name)
+    if name in ("mobilenetv3small", "mobilenetv3large"):
+        return (f"mobilenet_v3_{name[len('mobilenetv3'):]}", _mobilenet_v3_options(keras_model), _mobilenet_v3_name)
     if name == "inception_v3":
         return name, {}, _inception_v3_name  # our defaults are Keras's layout (no gamma, no aux head)
     if name == "xception":
@@ -114,8 +144,8 @@ def _identify(keras_model: Any) -> tuple[str, dict[str, Any], Callable[[str], st
         return name, {}, _inception_resnet_v2_name
     raise ConfigError(
         f"cannot convert Keras model {keras_model.name!r}: supported are VGG16/19, ResNet50/101/152, "
-        "ResNet50V2/101V2/152V2, DenseNet121/169/201, MobileNet, MobileNetV2, InceptionV3, Xception and "
-        "InceptionResNetV2 from keras.applications"
+        "ResNet50V2/101V2/152V2, DenseNet121/169/201, MobileNet, MobileNetV2, MobileNetV3Small/Large, InceptionV3, "
+        "Xception and InceptionResNetV2 from keras.applications"
     )
 
 
@@ -232,6 +262,7 @@ KERAS_APPLICATIONS = {
     "densenet121": ("DenseNet121", "torch"), "densenet169": ("DenseNet169", "torch"),
     "densenet201": ("DenseNet201", "torch"),
     "mobilenet_v1": ("MobileNet", "tf"), "mobilenet_v2": ("MobileNetV2", "tf"),
+    "mobilenet_v3_small": ("MobileNetV3Small", "raw"), "mobilenet_v3_large": ("MobileNetV3Large", "raw"),
     "inception_v3": ("InceptionV3", "tf"), "xception": ("Xception", "tf"),
     "inception_resnet_v2": ("InceptionResNetV2", "tf"),
 }
@@ -239,6 +270,7 @@ _MODES = {
     "caffe": dict(mean=(103.939 / 255, 116.779 / 255, 123.68 / 255), std=(1 / 255,) * 3, channel_order="bgr"),
     "torch": dict(mean=(0.485, 0.456, 0.406), std=(0.229, 0.224, 0.225)),
     "tf": dict(mean=(0.5, 0.5, 0.5), std=(0.5, 0.5, 0.5)),
+    "raw": dict(mean=(0.0, 0.0, 0.0), std=(1 / 255,) * 3),  # pixels 0..255 as they are: the model rescales them
 }
 
 
@@ -292,6 +324,8 @@ def convert_keras(name: str, out: str, weights: str = "auto", alpha: float = 1.0
     kwargs: dict[str, Any] = {"input_shape": (size, size, 3)}
     if name.startswith("mobilenet"):
         kwargs["alpha"] = alpha
+    if name.startswith("mobilenet_v3"):
+        kwargs["include_preprocessing"] = True  # Keras's default, said explicitly: the "raw" mode relies on it
     want = "none" if weights == "auto" and os.environ.get("CONVNETS_NO_DOWNLOAD") else weights
     source = "random"
     if want in ("auto", "imagenet"):

@@ -7,7 +7,7 @@ families the zoo has): AlexNet (torchvision's one-tower network:
 ResNet 18/34/50/101/152 (its v1.5 layout), ResNeXt-50 32x4d and 101 32x8d, Wide
 ResNet-50-2 and 101-2, GoogLeNet and Inception-v3 (``variant="torchvision"``:
 BatchNorm everywhere and torchvision's pools), DenseNet-121/169/201, MobileNet v2
-(``variant="torchvision"``: symmetric padding), SqueezeNet 1.0/1.1 and ShuffleNet v2
+and v3 Small/Large (``variant="torchvision"``: symmetric padding), SqueezeNet 1.0/1.1 and ShuffleNet v2
 (0.5x to 2.0x).
 
 How tensors are matched. A torchvision ``state_dict`` lists its layers in the order
@@ -54,6 +54,8 @@ TORCHVISION_MODELS: dict[str, tuple[str, dict[str, Any]]] = {
     "inception_v3": ("inception_v3", {"variant": "torchvision", "dropout": 0.5}),
     "densenet121": ("densenet121", {}), "densenet169": ("densenet169", {}), "densenet201": ("densenet201", {}),
     "mobilenet_v2": ("mobilenet_v2", {"variant": "torchvision"}),
+    "mobilenet_v3_small": ("mobilenet_v3_small", {"variant": "torchvision"}),
+    "mobilenet_v3_large": ("mobilenet_v3_large", {"variant": "torchvision"}),
     "squeezenet1_0": ("squeezenet1_0", {}), "squeezenet1_1": ("squeezenet1_1", {}),
     **{f"shufflenet_v2_x{w}": (f"shufflenet_v2_x{w}", {}) for w in ("0_5", "1_0", "1_5", "2_0")},
 }
@@ -103,6 +105,11 @@ def identify(module: Any) -> str:
         raise _unsupported(f"a DenseNet with blocks {blocks} and growth rate {growth}")
     if kind == "SqueezeNet":
         return "squeezenet1_0" if module.features[0].kernel_size[0] == 7 else "squeezenet1_1"
+    if kind == "MobileNetV3":
+        sizes = {13: "mobilenet_v3_small", 17: "mobilenet_v3_large"}
+        if len(module.features) in sizes:
+            return sizes[len(module.features)]
+        raise _unsupported(f"a MobileNetV3 of {len(module.features)} feature stages")
     if kind == "ShuffleNetV2":
         widths = {48: "0_5", 116: "1_0", 176: "1_5", 244: "2_0"}
         stage2 = int(module._stage_out_channels[1])
@@ -203,6 +210,8 @@ def _copy(layer: Any, kind: str, tensors: dict[str, np.ndarray], what: str, flat
         else:
             w = w.transpose(2, 3, 1, 0)  # OIHW -> HWIO (a grouped kernel keeps its group-by-group order)
     else:
+        if w.ndim == 4:  # (O, I, 1, 1)
+            w = w[:, :, 0, 0]
         if flat_from is not None and w.shape[1] == int(np.prod(flat_from)):
             h, wd, c = flat_from  # torch flattened C, H, W; we flatten H, W, C
             w = w.reshape(w.shape[0], c, h, wd).transpose(0, 2, 3, 1).reshape(w.shape[0], -1)
@@ -295,6 +304,8 @@ def from_torch(module_or_state_dict: Any, name: str | None = None, *, input_shap
         if not pending:
             raise ConfigError(f"our layer {row['name']} has no torch layer left to match in {name}")
         prefix, their_kind, tensors = pending.pop(0)
+        if their_kind == "conv" and kind == "linear" and tensors["weight"].shape[2:] == (1, 1):
+            their_kind = "linear"  # a 1x1 convolution on a pooled vector (MobileNet v3's SE) is our Dense
         if their_kind != kind:
             raise ConfigError(f"our layer {row['name']} ({kind}) meets torch's {prefix} ({their_kind}): "
                               f"the two {name} networks differ in layout")

@@ -22,12 +22,12 @@ from convnets.layers.conv import Conv2D, DepthwiseConv2D, PartialConv2D, Separab
 from convnets.layers.dense import Dense, Flatten
 from convnets.layers.dropout import Dropout
 from convnets.layers.norm import BatchNorm, LocalResponseNorm
-from convnets.layers.pool import AvgPool2D, GlobalAvgPool, GlobalMaxPool, MaxPool2D, Subsampling2D
+from convnets.layers.pool import AvgPool2D, GlobalAvgPool, GlobalMaxPool, MaxPool2D, Rescaling, Subsampling2D
 
 __all__ = [
     "Activation", "AvgPool2D", "BatchNorm", "Block", "Conv2D", "ConvBN", "Dense", "DepthwiseConv2D",
     "Dropout", "Flatten", "GlobalAvgPool", "GlobalMaxPool", "Lambda", "Layer",
     "LocalResponseNorm", "MaxPool2D", "PartialConv2D", "SeparableConv2D", "Sequential", "SqueezeExcite",
-    "Subsampling2D",
+    "Rescaling", "Subsampling2D",
     "count_params", "init", "layer_outputs", "record_layers", "scaled_tanh", "thread_shape",
 ]

@@ -16,7 +16,32 @@ def scaled_tanh(x: tf.Tensor) -> tf.Tensor:
     return 1.7159 * tf.math.tanh(x * (2.0 / 3.0))
 
 
+def hard_sigmoid(x: tf.Tensor) -> tf.Tensor:
+    """``relu6(x + 3) / 6``: MobileNet v3's piecewise-linear sigmoid (Howard et al. 2019, Sec. 5.2),
+    cheap on a phone; Keras's MobileNetV3 and torch's ``Hardsigmoid`` compute exactly this."""
+    return tf.nn.relu6(x + 3.0) * (1.0 / 6.0)
+
+
+def hard_swish(x: tf.Tensor) -> tf.Tensor:
+    """``x * relu6(x + 3) / 6`` (MobileNet v3, Sec. 5.2): swish with the sigmoid made piecewise linear."""
+    return x * hard_sigmoid(x)
+
+
+def swish(x: tf.Tensor) -> tf.Tensor:
+    """``x * sigmoid(x)`` (Ramachandran et al. 2017; SiLU): EfficientNet's activation."""
+    return tf.nn.silu(x)
+
+
+def gelu(x: tf.Tensor) -> tf.Tensor:
+    """The exact (erf) GELU, ``x * Phi(x)`` (Hendrycks & Gimpel 2016): ConvNeXt's, as torch's default."""
+    return tf.nn.gelu(x, approximate=False)
+
+
 ACTIVATIONS: dict[str, Callable[[tf.Tensor], tf.Tensor]] = {
+    "hard_sigmoid": hard_sigmoid,
+    "hard_swish": hard_swish,
+    "swish": swish,
+    "gelu": gelu,
     "relu": tf.nn.relu,
     "relu6": tf.nn.relu6,
     "tanh": tf.math.tanh,

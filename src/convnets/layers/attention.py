@@ -6,6 +6,7 @@ from __future__ import annotations
 import tensorflow as tf
 
 from convnets.errors import ConfigError
+from convnets.layers import activations
 from convnets.layers.base import Block, Shape
 from convnets.layers.dense import Dense
 from convnets.layers.pool import GlobalAvgPool
@@ -27,19 +28,23 @@ class SqueezeExcite(Block):
     ``reduction`` is r, 16 in the paper (Sec. 6.1, Table 10).
     """
 
-    def __init__(self, channels: int, reduction: int = 16, name: str | None = None):
+    def __init__(self, channels: int, reduction: int = 16, name: str | None = None, hidden: int | None = None,
+                 gate: str = "sigmoid", act: str = "relu"):
         super().__init__(name=name)
         if isinstance(reduction, bool) or not isinstance(reduction, int) or reduction < 1:
             raise ConfigError(f"{self.name}: reduction must be a positive int (16 in the paper), got {reduction!r}")
         self.channels, self.reduction = channels, reduction
-        self.hidden = max(1, round(channels / reduction))
+        # ``hidden`` overrides C/r (MobileNet v3 rounds C/4 to a multiple of 8); ``gate`` is "sigmoid" or
+        # MobileNet v3's "hard_sigmoid"; ``act`` the bottleneck's (EfficientNet's is swish).
+        self.hidden = hidden if hidden is not None else max(1, round(channels / reduction))
         self.squeeze = GlobalAvgPool(name="squeeze")
         self.fc1 = Dense(channels, self.hidden, w_init="he_normal", name="fc1")
         self.fc2 = Dense(self.hidden, channels, name="fc2")
+        self.act, self.gate = activations.get(act), activations.get(gate)
 
     def forward(self, x: tf.Tensor, training: bool = False) -> tf.Tensor:
         s = self.squeeze(x)  # (N, C)
-        gate = tf.sigmoid(self.fc2(tf.nn.relu(self.fc1(s))))
+        gate = self.gate(self.fc2(self.act(self.fc1(s))))
         return x * gate[:, None, None, :]
 
     def output_shape(self, input_shape: Shape) -> Shape:

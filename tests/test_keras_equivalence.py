@@ -204,3 +204,23 @@ def test_convert_keras_mobilenet_v3_feeds_raw_pixels(tmp_path, monkeypatch):
     probs = predict_images(model, spec, images)
     e = np.exp(logits - logits.max(axis=1, keepdims=True))
     np.testing.assert_allclose(probs, e / e.sum(axis=1, keepdims=True), rtol=1e-4, atol=1e-6)
+
+
+@pytest.mark.parametrize("ctor", ["EfficientNetB0", "EfficientNetB3"])
+def test_efficientnet_matches_keras_with_its_normalisation_front(ctor):
+    """EfficientNet takes pixels 0..255 and normalises them inside (Rescaling 1/255, then Keras's
+    Normalization, whose mean and variance are randomised here and copied). Counts equal Keras's."""
+    ref = getattr(keras.applications, ctor)(weights=None, input_shape=(96, 96, 3), classifier_activation=None)
+    randomise(ref, 5)
+    norm = next(layer for layer in ref.layers if type(layer).__name__ == "Normalization")
+    rng = np.random.default_rng(8)
+    norm.set_weights([rng.uniform(0.3, 0.6, (3,)).astype(np.float32),
+                      rng.uniform(0.04, 0.08, (3,)).astype(np.float32), np.int64(100)])
+    ours = convnets.from_keras(ref)
+    assert ours.total_params == ref.count_params()
+    x = rng.uniform(0, 255, size=(2, 96, 96, 3)).astype(np.float32)
+    expected = np.asarray(ref(x, training=False))
+    got = ours(x, training=False).numpy()
+    scale = np.abs(expected).max()
+    assert scale > 1e-2
+    np.testing.assert_allclose(got, expected, rtol=1e-4, atol=1e-4 * scale)

@@ -266,7 +266,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("convert-keras", help="port a Keras Applications model (ImageNet weights if reachable) to a run directory")
     p.add_argument("model", help="vgg16, vgg19, resnet50/101/152, resnet50v2/101v2/152v2, densenet121/169/201, "
-                                 "mobilenet_v1, mobilenet_v2, mobilenet_v3_small, mobilenet_v3_large, inception_v3, xception, "
+                                 "mobilenet_v1, mobilenet_v2, mobilenet_v3_small, mobilenet_v3_large, efficientnet_b0..b7, "
+                                 "inception_v3, xception, "
                                  "inception_resnet_v2")
     p.add_argument("--out", required=True, metavar="RUN_DIR", help="run directory to write")
     p.add_argument("--weights", choices=["auto", "imagenet", "none"], default="auto",
@@ -279,7 +280,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("model", help="torchvision's name: alexnet, vgg11..vgg19 and their _bn forms, resnet18/34/50/101/152, "
                                  "resnext50_32x4d, resnext101_32x8d, wide_resnet50_2/101_2, googlenet, inception_v3, "
                                  "densenet121/169/201, mobilenet_v2, mobilenet_v3_small/large, squeezenet1_0, squeezenet1_1, "
-                                 "shufflenet_v2_x0_5/x1_0/x1_5/x2_0")
+                                 "shufflenet_v2_x0_5/x1_0/x1_5/x2_0, efficientnet_b0..b7")
     p.add_argument("--out", required=True, metavar="RUN_DIR", help="run directory to write")
     p.add_argument("--weights", choices=["auto", "imagenet", "none"], default="auto",
                    help="auto: torchvision's ImageNet weights if they can be downloaded, else random (default)")

@@ -4,7 +4,8 @@ Anyone with Keras's ImageNet weights can run them through these low-level
 models; the tests use it to show that our networks compute exactly what Keras
 computes. Supported: VGG16/19, ResNet50/101/152, ResNet50V2/101V2/152V2,
 DenseNet121/169/201, MobileNet, MobileNetV2 and MobileNetV3Small/Large (any alpha,
-minimalistic or not, its built-in rescaling kept), InceptionV3,
+minimalistic or not, its built-in rescaling kept), EfficientNetB0..B7 (its normalisation
+front kept), InceptionV3,
 Xception and InceptionResNetV2, with or without the top; a
 model built with ``include_top=False`` becomes ours with ``include_top=False``
 and the same ``pooling`` (None, "avg" or "max": its last layer says which).
@@ -101,6 +102,41 @@ def _mobilenet_v3_options(keras_model: Any) -> dict[str, Any]:
             "include_preprocessing": any(type(layer).__name__ == "Rescaling" for layer in keras_model.layers)}
 
 
+def _efficientnet_name(path: str) -> str:
+    m = re.fullmatch(r"(block\d+[a-z])/(expand_conv|dwconv|project_conv|se)/(conv|bn|fc1|fc2)", path)
+    if m:
+        block, part, what = m.groups()
+        if part == "se":
+            return f"{block}_se_{'reduce' if what == 'fc1' else 'expand'}"
+        if part == "dwconv":
+            return f"{block}_{'dwconv' if what == 'conv' else 'bn'}"
+        return f"{block}_{part}" if what == "conv" else f"{block}_{part.replace('_conv', '')}_bn"
+    return {"stem/conv": "stem_conv", "stem/bn": "stem_bn", "top/conv": "top_conv", "top/bn": "top_bn"}.get(path, path)
+
+
+def _copy_front(model: Model, keras_model: Any) -> set[str]:
+    """Keras's Normalization front (EfficientNet) into ours: its mean and variance, with the per-channel
+    ``Rescaling`` Keras adds after it for ImageNet weights folded into the variance
+    ((x - m) / sqrt(v) * s = (x - m) / sqrt(v / s^2)). Returns the Keras layers used."""
+    from convnets.layers import Normalization
+
+    ours = [layer for layer in getattr(model, "front", []) if isinstance(layer, Normalization)]
+    layers = list(keras_model.layers)
+    found = [i for i, layer in enumerate(layers) if type(layer).__name__ == "Normalization"]
+    if not ours or not found:
+        return set()
+    k = layers[found[0]]
+    weights = {w.path.split("/")[-1]: np.asarray(w.numpy()) for w in k.weights}
+    variance = weights["variance"].reshape(-1)
+    after = layers[found[0] + 1] if found[0] + 1 < len(layers) else None
+    if after is not None and type(after).__name__ == "Rescaling" and np.ndim(after.scale) > 0:
+        variance = variance / np.square(np.asarray(after.scale, np.float32).reshape(-1))
+    _assign(ours[0].mean, weights["mean"].reshape(-1), "normalization.mean")
+    _assign(ours[0].variance, variance.astype(np.float32), "normalization.variance")
+    ours[0].count.assign(int(weights.get("count", 0)))
+    return {k.name}
+
+
 def _inception_v3_name(path: str) -> str | None:
     return "predictions" if path == "fc" else None  # Keras names none of its convolutions and BatchNorms
 
@@ -136,6 +172,9 @@ def _identify(keras_model: Any) -> tuple[str, dict[str, Any], Callable[[str], st
             _mobilenet_v2_name if v2 else _mobilenet_v1_name)
     if name in ("mobilenetv3small", "mobilenetv3large"):
         return (f"mobilenet_v3_{name[len('mobilenetv3'):]}", _mobilenet_v3_options(keras_model), _mobilenet_v3_name)
+    m = re.fullmatch(r"efficientnetb([0-7])", name)
+    if m:
+        return f"efficientnet_b{m.group(1)}", {"include_preprocessing": True}, _efficientnet_name
     if name == "inception_v3":
         return name, {}, _inception_v3_name  # our defaults are Keras's layout (no gamma, no aux head)
     if name == "xception":
@@ -144,7 +183,8 @@ def _identify(keras_model: Any) -> tuple[str, dict[str, Any], Callable[[str], st
         return name, {}, _inception_resnet_v2_name
     raise ConfigError(
         f"cannot convert Keras model {keras_model.name!r}: supported are VGG16/19, ResNet50/101/152, "
-        "ResNet50V2/101V2/152V2, DenseNet121/169/201, MobileNet, MobileNetV2, MobileNetV3Small/Large, InceptionV3, "
+        "ResNet50V2/101V2/152V2, DenseNet121/169/201, MobileNet, MobileNetV2, MobileNetV3Small/Large, EfficientNetB0-B7, "
+        "InceptionV3, "
         "Xception and InceptionResNetV2 from keras.applications"
     )
 
@@ -246,6 +286,7 @@ def from_keras(keras_model: Any) -> Model:
                               f"{keras_model.name}")
         _copy(layer, keras_layers[k_name], row["name"])
         used.add(k_name)
+    used |= _copy_front(model, keras_model)
     missing = sorted(set(keras_layers) - used)
     if missing:
         raise ConfigError(f"Keras layers with weights left unused: {', '.join(missing[:5])}")
@@ -263,6 +304,7 @@ KERAS_APPLICATIONS = {
     "densenet201": ("DenseNet201", "torch"),
     "mobilenet_v1": ("MobileNet", "tf"), "mobilenet_v2": ("MobileNetV2", "tf"),
     "mobilenet_v3_small": ("MobileNetV3Small", "raw"), "mobilenet_v3_large": ("MobileNetV3Large", "raw"),
+    **{f"efficientnet_b{i}": (f"EfficientNetB{i}", "raw") for i in range(8)},
     "inception_v3": ("InceptionV3", "tf"), "xception": ("Xception", "tf"),
     "inception_resnet_v2": ("InceptionResNetV2", "tf"),
 }

@@ -61,7 +61,8 @@ _MINI = dict(batch_size=128, optimizer="adam", lr=2e-3, schedule="cosine", augme
 _FAST_MINI = dict(epochs=5, batch_size=256, optimizer="adamw", lr=4e-3, weight_decay=0.05, warmup_epochs=1.0,
                   schedule="cosine", label_smoothing=0.1, augment="flip")
 _FAST_MINIS = ("squeezenet_mini", "preact_resnet20", "wrn10_2", "resnext_mini", "se_resnet20", "inception_v3_mini",
-               "xception_mini", "inception_resnet_v2_mini", "shufflenet_v2_mini", "mobilenet_v3_mini")
+               "xception_mini", "inception_resnet_v2_mini", "shufflenet_v2_mini", "mobilenet_v3_mini",
+               "efficientnet_mini")
 
 RECIPES: tuple[Recipe, ...] = (
     # LeNet-5 (1998): 20 passes as in the paper. Without distortions the softmax variant memorises

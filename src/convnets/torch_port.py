@@ -7,8 +7,8 @@ families the zoo has): AlexNet (torchvision's one-tower network:
 ResNet 18/34/50/101/152 (its v1.5 layout), ResNeXt-50 32x4d and 101 32x8d, Wide
 ResNet-50-2 and 101-2, GoogLeNet and Inception-v3 (``variant="torchvision"``:
 BatchNorm everywhere and torchvision's pools), DenseNet-121/169/201, MobileNet v2
-and v3 Small/Large (``variant="torchvision"``: symmetric padding), SqueezeNet 1.0/1.1 and ShuffleNet v2
-(0.5x to 2.0x).
+and v3 Small/Large (``variant="torchvision"``: symmetric padding), SqueezeNet 1.0/1.1, ShuffleNet v2
+(0.5x to 2.0x) and EfficientNet B0-B7 (``variant="torchvision"``: symmetric padding, epsilon 1e-5).
 
 How tensors are matched. A torchvision ``state_dict`` lists its layers in the order
 the modules were registered, which for these families is the order its forward pass
@@ -58,6 +58,7 @@ TORCHVISION_MODELS: dict[str, tuple[str, dict[str, Any]]] = {
     "mobilenet_v3_large": ("mobilenet_v3_large", {"variant": "torchvision"}),
     "squeezenet1_0": ("squeezenet1_0", {}), "squeezenet1_1": ("squeezenet1_1", {}),
     **{f"shufflenet_v2_x{w}": (f"shufflenet_v2_x{w}", {}) for w in ("0_5", "1_0", "1_5", "2_0")},
+    **{f"efficientnet_b{i}": (f"efficientnet_b{i}", {"variant": "torchvision"}) for i in range(8)},
 }
 # torchvision's input side for its ImageNet weights (its transforms: resize 256 / crop 224; 342 / 299).
 _SIZES = {"inception_v3": 299}
@@ -110,6 +111,18 @@ def identify(module: Any) -> str:
         if len(module.features) in sizes:
             return sizes[len(module.features)]
         raise _unsupported(f"a MobileNetV3 of {len(module.features)} feature stages")
+    if kind == "EfficientNet":
+        from convnets.models.efficientnet import SCALING, EfficientNetConfig
+
+        stem, top = int(module.features[0][0].out_channels), int(module.features[-1][0].out_channels)
+        blocks = sum(len(stage) for stage in module.features[1:-1])
+        for point, (width, depth, _, _) in SCALING.items():
+            c = EfficientNetConfig(width, depth)
+            if (c.filters(c.stem), c.filters(c.top), sum(c.repeats(a.repeats) for a in c.blocks)) == (stem, top,
+                                                                                                      blocks):
+                if type(module.features[1][0]).__name__ == "MBConv":
+                    return f"efficientnet_{point}"
+        raise _unsupported(f"an EfficientNet with a {stem}-channel stem, {blocks} blocks and a {top}-channel top")
     if kind == "ShuffleNetV2":
         widths = {48: "0_5", 116: "1_0", 176: "1_5", 244: "2_0"}
         stage2 = int(module._stage_out_channels[1])

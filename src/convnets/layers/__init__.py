@@ -20,14 +20,14 @@ from convnets.layers.base import (
 from convnets.layers.composite import ConvBN
 from convnets.layers.conv import Conv2D, DepthwiseConv2D, PartialConv2D, SeparableConv2D
 from convnets.layers.dense import Dense, Flatten
-from convnets.layers.dropout import Dropout
-from convnets.layers.norm import BatchNorm, LocalResponseNorm
-from convnets.layers.pool import AvgPool2D, GlobalAvgPool, GlobalMaxPool, MaxPool2D, Rescaling, Subsampling2D
+from convnets.layers.dropout import DropPath, Dropout
+from convnets.layers.norm import BatchNorm, LocalResponseNorm, Normalization, Rescaling
+from convnets.layers.pool import AvgPool2D, GlobalAvgPool, GlobalMaxPool, MaxPool2D, Subsampling2D
 
 __all__ = [
     "Activation", "AvgPool2D", "BatchNorm", "Block", "Conv2D", "ConvBN", "Dense", "DepthwiseConv2D",
-    "Dropout", "Flatten", "GlobalAvgPool", "GlobalMaxPool", "Lambda", "Layer",
+    "DropPath", "Dropout", "Flatten", "GlobalAvgPool", "GlobalMaxPool", "Lambda", "Layer",
     "LocalResponseNorm", "MaxPool2D", "PartialConv2D", "SeparableConv2D", "Sequential", "SqueezeExcite",
-    "Rescaling", "Subsampling2D",
+    "Normalization", "Rescaling", "Subsampling2D",
     "count_params", "init", "layer_outputs", "record_layers", "scaled_tanh", "thread_shape",
 ]

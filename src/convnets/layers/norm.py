@@ -1,7 +1,10 @@
-"""Normalisation layers: ``BatchNorm`` (Ioffe & Szegedy 2015) and AlexNet's
-``LocalResponseNorm`` (Krizhevsky et al. 2012, Sec. 3.3)."""
+"""Normalisation layers: ``BatchNorm`` (Ioffe & Szegedy 2015), AlexNet's
+``LocalResponseNorm`` (Krizhevsky et al. 2012, Sec. 3.3), and the fixed input fronts
+(``Rescaling``, ``Normalization``) some Keras Applications models carry inside."""
 
 from __future__ import annotations
+
+from typing import Any
 
 import tensorflow as tf
 
@@ -111,3 +114,33 @@ class LocalResponseNorm(Layer):
         return tf.nn.local_response_normalization(
             x, depth_radius=self.size // 2, bias=self.k, alpha=self.alpha, beta=self.beta
         )
+
+
+class Rescaling(Layer):
+    """``x * scale + offset``: the input normalisation some Keras Applications models carry inside
+    (MobileNetV3: ``scale=1/127.5, offset=-1``, pixels 0..255 to -1..1), so they take raw pixels."""
+
+    def __init__(self, scale: float, offset: float = 0.0, name: str | None = None):
+        super().__init__(name=name)
+        self.scale, self.offset = float(scale), float(offset)
+
+    def forward(self, x: tf.Tensor, training: bool = False) -> tf.Tensor:
+        return x * self.scale + self.offset
+
+
+class Normalization(Layer):
+    """``(x - mean) / sqrt(variance)`` per channel, with the statistics as (non-trainable) variables:
+    Keras's ``Normalization`` front in EfficientNet and EfficientNetV2 (ImageNet's mean and variance,
+    copied in by ``from_keras``). ``count`` is Keras's third variable (how many samples its statistics
+    were adapted on), kept so the parameter totals agree; it does not enter the computation."""
+
+    def __init__(self, channels: int, mean: Any = 0.0, variance: Any = 1.0, name: str | None = None):
+        super().__init__(name=name)
+        self.mean = tf.Variable(tf.broadcast_to(tf.constant(mean, tf.float32), (channels,)), trainable=False,
+                                name="mean")
+        self.variance = tf.Variable(tf.broadcast_to(tf.constant(variance, tf.float32), (channels,)),
+                                    trainable=False, name="variance")
+        self.count = tf.Variable(0, dtype=tf.int64, trainable=False, name="count")
+
+    def forward(self, x: tf.Tensor, training: bool = False) -> tf.Tensor:
+        return (x - self.mean) / tf.sqrt(tf.maximum(self.variance, 1e-12))

@@ -89,14 +89,3 @@ class Subsampling2D(_Pool2D):
         h, w, c = self.output_shape(input_shape)
         return h * w * c  # one multiply by the coefficient per output
 
-
-class Rescaling(Layer):
-    """``x * scale + offset``: the input normalisation some Keras Applications models carry inside
-    (MobileNetV3: ``scale=1/127.5, offset=-1``, pixels 0..255 to -1..1), so they take raw pixels."""
-
-    def __init__(self, scale: float, offset: float = 0.0, name: str | None = None):
-        super().__init__(name=name)
-        self.scale, self.offset = float(scale), float(offset)
-
-    def forward(self, x: tf.Tensor, training: bool = False) -> tf.Tensor:
-        return x * self.scale + self.offset

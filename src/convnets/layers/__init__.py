@@ -20,7 +20,7 @@ from convnets.layers.base import (
 from convnets.layers.composite import ConvBN
 from convnets.layers.conv import Conv2D, DepthwiseConv2D, PartialConv2D, SeparableConv2D
 from convnets.layers.dense import Dense, Flatten
-from convnets.layers.dropout import DropPath, Dropout
+from convnets.layers.dropout import Dropout, DropPath
 from convnets.layers.norm import BatchNorm, LocalResponseNorm, Normalization, Rescaling
 from convnets.layers.pool import AvgPool2D, GlobalAvgPool, GlobalMaxPool, MaxPool2D, Subsampling2D
 

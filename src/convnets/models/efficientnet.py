@@ -71,8 +71,8 @@ from convnets.errors import ConfigError
 from convnets.layers import (
     ConvBN,
     Dense,
-    DropPath,
     Dropout,
+    DropPath,
     GlobalAvgPool,
     Normalization,
     Rescaling,

@@ -321,3 +321,44 @@ def test_separable_conv_equals_kerass():
     assert ours.trainable_params == ref.count_params()
     with pytest.raises(ConfigError, match="expected 4 input channels, got 3"):
         ours.output_shape((9, 9, 3))
+
+
+def test_the_2017_2022_activations_against_their_definitions():
+    """hard_sigmoid/hard_swish (MobileNet v3, Sec. 5.2) as Keras computes them; swish; the exact (erf) GELU."""
+    import math
+
+    import keras
+
+    from convnets.layers.activations import gelu, hard_sigmoid, hard_swish, swish
+
+    x = np.linspace(-6, 6, 49).astype(np.float32)
+    np.testing.assert_allclose(hard_sigmoid(x).numpy(), np.clip(x + 3, 0, 6) / 6, atol=1e-7)
+    np.testing.assert_allclose(hard_swish(x).numpy(), np.asarray(keras.activations.hard_swish(x)), atol=1e-6)
+    np.testing.assert_allclose(swish(x).numpy(), x / (1 + np.exp(-x)), rtol=1e-5, atol=1e-7)
+    erf = np.vectorize(math.erf)
+    np.testing.assert_allclose(gelu(x).numpy(), 0.5 * x * (1 + erf(x / math.sqrt(2))), rtol=1e-5, atol=1e-6)
+
+
+def test_drop_path_drops_whole_examples_in_training_only():
+    from convnets.layers import DropPath, init
+
+    init.set_seed(0)
+    layer = DropPath(0.25)
+    x = tf.ones((512, 3, 3, 4))
+    np.testing.assert_array_equal(layer(x).numpy(), x.numpy())  # inference: the branch always counts
+    y = layer(x, training=True).numpy()
+    per_example = y.reshape(512, -1)
+    assert set(np.unique(per_example).tolist()) <= {0.0, np.float32(1 / 0.75).item()}
+    assert (per_example.min(axis=1) == per_example.max(axis=1)).all()  # all or nothing, per example
+    assert 0.15 < (per_example[:, 0] == 0).mean() < 0.35 and abs(y.mean() - 1.0) < 0.1
+
+
+def test_rescaling_and_normalization_fronts():
+    from convnets.layers import Normalization, Rescaling
+
+    x = np.array([[[[0.0, 127.5, 255.0]]]], np.float32)
+    np.testing.assert_allclose(Rescaling(1 / 127.5, -1.0)(tf.constant(x)).numpy(), [[[[-1.0, 0.0, 1.0]]]], atol=1e-6)
+    norm = Normalization(3, mean=[0.5, 0.4, 0.3], variance=[0.04, 0.09, 0.16])
+    np.testing.assert_allclose(norm(tf.constant(x / 255)).numpy().ravel(), [(0 - 0.5) / 0.2, (0.5 - 0.4) / 0.3, (1 - 0.3) / 0.4],
+                               rtol=1e-5)
+    assert norm.trainable_params == 0 and norm.total_params == 7  # mean, variance, count: Keras's seven values

@@ -55,7 +55,7 @@ resolution; trainable counts equal torchvision's and timm's:
 
 ``efficientnet_mini`` keeps the MBConv blocks, SE, swish and drop connect for 28x28
 and 32x32 images: B0's stages at half width (``width=0.5``) and one block each, with
-stride 1 in the stem and the second stage, so 32x32 ends at 2x2, and a 640-wide top:
+stride 1 in the stem and the second stage, so 32x32 ends at 4x4, and a 320-wide top (640 x 0.5):
 368,058 parameters, 13.5 M MACs.
 """
 

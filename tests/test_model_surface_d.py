@@ -28,6 +28,11 @@ CASES = {
     "efficientnet_mini": ((32, 32, 3), (4, 4, 320)),
 }
 MINIS = [n for n in CASES if convnets.model_info(n).mini]
+# Built by the registry-wide test only (the same classes at other widths and depths; building each twice
+# here would cost a minute): the middle widths and scaling points.
+SKIPPED = {"shufflenet_v2_x1_0", "shufflenet_v2_x1_5", *(f"efficientnet_b{i}" for i in range(1, 7))}
+for _name in SKIPPED:
+    del CASES[_name]
 
 
 def _head_params(model: convnets.Model) -> int:
@@ -36,7 +41,7 @@ def _head_params(model: convnets.Model) -> int:
 
 def test_every_model_of_these_families_is_covered():
     names = {n for n in convnets.list_models() if convnets.model_info(n).family.name in FAMILIES}
-    assert names == set(CASES)
+    assert names == set(CASES) | SKIPPED
 
 
 @pytest.mark.parametrize("name", list(CASES))

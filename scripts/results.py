@@ -96,7 +96,13 @@ def _source_of(init_from: str | None) -> str | None:
     if not path.is_file():
         return Path(init_from).name
     c = json.loads(path.read_text())
-    return f"{c['model']['name']} trained on {DATA_NAMES.get(c.get('dataset'), c.get('dataset'))}"
+    data = _dataset_label(c.get("dataset") or "")
+    what = f"{c['model']['name']} trained on {DATA_NAMES.get(data, data)}"
+    metrics = Path(init_from) / "metrics.json"
+    if metrics.is_file():  # what the source reached on its own data
+        m = json.loads(metrics.read_text())
+        what += f" ({m['epochs']} epochs, {m['test_accuracy']:.2%} there)"
+    return what
 
 
 def merge(kept: list[dict[str, Any]], new: list[dict[str, Any]]) -> list[dict[str, Any]]:

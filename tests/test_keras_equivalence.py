@@ -154,7 +154,7 @@ def test_inception_family_headless(name, pooling):
     assert _agree(ours, ref, 9) < 1e-4
 
 
-@pytest.mark.parametrize("ctor, options", [("MobileNetV3Small", {}), ("MobileNetV3Large", {}),
+@pytest.mark.parametrize("ctor, options", [("MobileNetV3Small", {}),
                                            ("MobileNetV3Small", {"minimalistic": True, "alpha": 0.75}),
                                            ("MobileNetV3Large", {"include_top": False, "pooling": "avg"})])
 def test_mobilenet_v3_matches_keras_with_its_built_in_rescaling(ctor, options):
@@ -206,7 +206,7 @@ def test_convert_keras_mobilenet_v3_feeds_raw_pixels(tmp_path, monkeypatch):
     np.testing.assert_allclose(probs, e / e.sum(axis=1, keepdims=True), rtol=1e-4, atol=1e-6)
 
 
-@pytest.mark.parametrize("ctor", ["EfficientNetB0", "EfficientNetB3"])
+@pytest.mark.parametrize("ctor", ["EfficientNetB0"])  # B1-B7: the same blocks, other widths and depths
 def test_efficientnet_matches_keras_with_its_normalisation_front(ctor):
     """EfficientNet takes pixels 0..255 and normalises them inside (Rescaling 1/255, then Keras's
     Normalization, whose mean and variance are randomised here and copied). Counts equal Keras's."""

@@ -9,9 +9,9 @@ combination and their pooled features are checked against the map.
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 import tensorflow as tf
+from surface_checks import every_top_and_pooling
 
 import convnets
 from convnets.layers import init
@@ -60,16 +60,4 @@ def test_features_without_the_top(name):
 
 @pytest.mark.parametrize("name", MINIS)
 def test_minis_every_top_and_pooling(name):
-    shape, features = CASES[name]
-    x = tf.random.stateless_normal((2, *shape), seed=(5, 6))
-    for include_top in (True, False):
-        for pooling in (None, "avg", "max"):
-            m = convnets.create_model(name, include_top=include_top, pooling=pooling)
-            expected = (10,) if include_top else features if pooling is None else (features[-1],)
-            assert m.output_shape() == expected and tuple(m(x).shape) == (2, *expected), (include_top, pooling)
-    init.set_seed(1)
-    fmap = convnets.create_model(name, include_top=False)(x, training=True).numpy()
-    for pooling, reduce in (("avg", np.mean), ("max", np.max)):
-        init.set_seed(1)
-        pooled = convnets.create_model(name, include_top=False, pooling=pooling)(x, training=True).numpy()
-        np.testing.assert_allclose(pooled, reduce(fmap, axis=(1, 2)), rtol=1e-5, atol=1e-6)
+    every_top_and_pooling(name, *CASES[name], training=True)

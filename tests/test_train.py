@@ -107,7 +107,8 @@ BAD_SETTINGS = [
     ("val_split", -0.1, "the validation split must be a fraction in [0, 1), got -0.1"),
     ("tta", "crop", "tta must be one of none, flip, got 'crop'"),
     ("init_from", 3, "init_from must be a string, got 3 (int)"),
-    ("freeze", "all", "freeze must be one of none, backbone, got 'all'"),
+    ("freeze", 3, "freeze must be a string, got 3 (int)"),  # a layer name is checked against the model (finetune)
+    ("train_subset", 0, "the training subset must be >= 1, got 0"),
     ("head_lr_factor", 0, "the head's learning-rate factor must be > 0, got 0.0"),
 ]
 
@@ -151,7 +152,7 @@ def test_config_choices_are_the_implemented_ones():
     assert config.PRECISIONS == tuple(COMPUTE_DTYPES)
     meta = {f.name: f.metadata for f in dataclasses.fields(TrainConfig)}
     assert {n for n, m in meta.items() if m["choices"]} == {"optimizer", "schedule", "augment", "precision", "strategy",
-                                                          "tta", "freeze"}
+                                                          "tta"}
     assert all(m["help"] for m in meta.values())
 
 

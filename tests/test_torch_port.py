@@ -24,11 +24,11 @@ from convnets.torch_port import TORCHVISION_MODELS, from_torch, identify
 COMPARED = {
     "resnet18": 64, "resnet50": 64, "resnext50_32x4d": 64, "wide_resnet50_2": 64, "densenet121": 64,
     "mobilenet_v2": 64, "googlenet": 96, "inception_v3": 107,  # SqueezeNet 1.0/1.1: tests/test_squeezenet.py
-    "alexnet": 224, "shufflenet_v2_x0_5": 64, "mobilenet_v3_small": 64, "mobilenet_v3_large": 64,
+    "alexnet": 224, "vgg11_bn": 224, "shufflenet_v2_x0_5": 64, "mobilenet_v3_small": 64, "mobilenet_v3_large": 64,
     "efficientnet_b0": 64,
 }
-# Not compared (the suite's time): VGG (AlexNet's flattened-map reordering and the BatchNorm copy are the
-# same code), the other ShuffleNet widths and EfficientNet points (the same classes, other widths and depths).
+# Not compared (the suite's time): the other ShuffleNet widths and EfficientNet points (the same classes at
+# other widths and depths), VGG without BatchNorm and the other depths (the same layers, fewer or more).
 
 
 def _reference(tv, name: str, **kwargs):

@@ -446,9 +446,8 @@ def import_torchvision() -> Any:
         _TV_LIBRARIES.append(lib)
         return importlib.import_module("torchvision")
     except Exception as e:  # noqa: BLE001  (anything else: say it plainly)
-        raise ConfigError(f"torchvision does not import beside this torch ({_first_line(e)}); install a "
+        from convnets.keras_port import _reason
+
+        raise ConfigError(f"torchvision does not import beside this torch ({_reason(e)}); install a "
                           "matching pair: pip install -e \".[torch]\"") from None
 
-
-def _first_line(e: Exception) -> str:
-    return (str(e).strip().splitlines() or [type(e).__name__])[0]

@@ -21,13 +21,13 @@ from convnets.layers.composite import ConvBN
 from convnets.layers.conv import Conv2D, DepthwiseConv2D, PartialConv2D, SeparableConv2D
 from convnets.layers.dense import Dense, Flatten
 from convnets.layers.dropout import Dropout, DropPath
-from convnets.layers.norm import BatchNorm, LocalResponseNorm, Normalization, Rescaling
+from convnets.layers.norm import BatchNorm, LayerNorm, LayerScale, LocalResponseNorm, Normalization, Rescaling
 from convnets.layers.pool import AvgPool2D, GlobalAvgPool, GlobalMaxPool, MaxPool2D, Subsampling2D
 
 __all__ = [
     "Activation", "AvgPool2D", "BatchNorm", "Block", "Conv2D", "ConvBN", "Dense", "DepthwiseConv2D",
     "DropPath", "Dropout", "Flatten", "GlobalAvgPool", "GlobalMaxPool", "Lambda", "Layer",
-    "LocalResponseNorm", "MaxPool2D", "PartialConv2D", "SeparableConv2D", "Sequential", "SqueezeExcite",
+    "LayerNorm", "LayerScale", "LocalResponseNorm", "MaxPool2D", "PartialConv2D", "SeparableConv2D", "Sequential", "SqueezeExcite",
     "Normalization", "Rescaling", "Subsampling2D",
     "count_params", "init", "layer_outputs", "record_layers", "scaled_tanh", "thread_shape",
 ]

@@ -11,7 +11,8 @@ from convnets.layers.base import Layer, Shape
 
 
 class Dense(Layer):
-    """``y = x W + b`` on the last axis."""
+    """``y = x W + b`` on the last axis; on a feature map (N, H, W, C) it is a 1x1 convolution
+    (ConvNeXt's pointwise layers, as its code and Keras write them)."""
 
     def __init__(
         self,
@@ -35,6 +36,10 @@ class Dense(Layer):
         )
 
     def forward(self, x: tf.Tensor, training: bool = False) -> tf.Tensor:
+        if len(x.shape) > 2:  # one matrix product over every position
+            shape = tf.shape(x)
+            y = self.forward(tf.reshape(x, (-1, self.in_features)), training)
+            return tf.reshape(y, tf.concat([shape[:-1], [self.out_features]], 0))
         y = tf.matmul(x, tf.cast(self.w, x.dtype))
         if self.b is not None:
             y = tf.nn.bias_add(y, tf.cast(self.b, x.dtype))

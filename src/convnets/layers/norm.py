@@ -1,6 +1,7 @@
-"""Normalisation layers: ``BatchNorm`` (Ioffe & Szegedy 2015), AlexNet's
-``LocalResponseNorm`` (Krizhevsky et al. 2012, Sec. 3.3), and the fixed input fronts
-(``Rescaling``, ``Normalization``) some Keras Applications models carry inside."""
+"""Normalisation layers: ``BatchNorm`` (Ioffe & Szegedy 2015), ``LayerNorm`` (Ba et al. 2016) and
+ConvNeXt's ``LayerScale`` (Touvron et al. 2021), AlexNet's ``LocalResponseNorm`` (Krizhevsky et al.
+2012, Sec. 3.3), and the fixed input fronts (``Rescaling``, ``Normalization``) some Keras
+Applications models carry inside."""
 
 from __future__ import annotations
 
@@ -96,6 +97,45 @@ class BatchNorm(Layer):
         return tuple(input_shape)
 
 
+class LayerNorm(Layer):
+    """Normalise each position over its channels (the last axis), then ``gamma * x + beta``.
+
+    ConvNeXt's replacement for BatchNorm (Liu et al. 2022, Sec. 2.6: "substituting BN with LN"):
+    no batch statistics, so training and inference compute the same function and the batch size
+    does not matter. Epsilon 1e-6 as ConvNeXt (Keras and torchvision) use it. Statistics in float32
+    under mixed precision.
+    """
+
+    def __init__(self, channels: int, epsilon: float = 1e-6, name: str | None = None):
+        super().__init__(name=name)
+        self.channels, self.epsilon = channels, epsilon
+        self.gamma = tf.Variable(tf.ones((channels,)), name="gamma")
+        self.beta = tf.Variable(tf.zeros((channels,)), name="beta")
+
+    def forward(self, x: tf.Tensor, training: bool = False) -> tf.Tensor:
+        if x.shape[-1] is not None and x.shape[-1] != self.channels:
+            from convnets.errors import ConfigError
+
+            raise ConfigError(f"{self.name}: expected {self.channels} channels, got {x.shape[-1]}")
+        dt = x.dtype
+        x32 = tf.cast(x, tf.float32)
+        mean, var = tf.nn.moments(x32, axes=[-1], keepdims=True)
+        y = (x32 - mean) * tf.math.rsqrt(var + self.epsilon) * self.gamma + self.beta
+        return tf.cast(y, dt)
+
+
+class LayerScale(Layer):
+    """``gamma * x`` per channel, gamma starting small (1e-6): a residual branch begins almost off and
+    learns how much to count (CaiT, Touvron et al. 2021; ConvNeXt's blocks, Sec. 2 and its code)."""
+
+    def __init__(self, channels: int, init_value: float = 1e-6, name: str | None = None):
+        super().__init__(name=name)
+        self.gamma = tf.Variable(tf.fill((channels,), tf.constant(init_value, tf.float32)), name="gamma")
+
+    def forward(self, x: tf.Tensor, training: bool = False) -> tf.Tensor:
+        return x * tf.cast(self.gamma, x.dtype)
+
+
 class LocalResponseNorm(Layer):
     """``b = a / (k + alpha * sum_{n neighbours} a^2) ^ beta`` across channels.
 
@@ -132,14 +172,22 @@ class Normalization(Layer):
     """``(x - mean) / sqrt(variance)`` per channel, with the statistics as (non-trainable) variables:
     Keras's ``Normalization`` front in EfficientNet and EfficientNetV2 (ImageNet's mean and variance,
     copied in by ``from_keras``). ``count`` is Keras's third variable (how many samples its statistics
-    were adapted on), kept so the parameter totals agree; it does not enter the computation."""
+    were adapted on), kept so the parameter totals agree; it does not enter the computation.
 
-    def __init__(self, channels: int, mean: Any = 0.0, variance: Any = 1.0, name: str | None = None):
+    ``fixed=True``: the statistics are constants, not variables (Keras's ``Normalization(mean=...,
+    variance=...)`` in ConvNeXt's front holds no weights), so the model's totals do not change.
+    """
+
+    def __init__(self, channels: int, mean: Any = 0.0, variance: Any = 1.0, fixed: bool = False,
+                 name: str | None = None):
         super().__init__(name=name)
-        self.mean = tf.Variable(tf.broadcast_to(tf.constant(mean, tf.float32), (channels,)), trainable=False,
-                                name="mean")
-        self.variance = tf.Variable(tf.broadcast_to(tf.constant(variance, tf.float32), (channels,)),
-                                    trainable=False, name="variance")
+        mean = tf.broadcast_to(tf.constant(mean, tf.float32), (channels,))
+        variance = tf.broadcast_to(tf.constant(variance, tf.float32), (channels,))
+        if fixed:
+            self.mean, self.variance, self.count = mean, variance, None
+            return
+        self.mean = tf.Variable(mean, trainable=False, name="mean")
+        self.variance = tf.Variable(variance, trainable=False, name="variance")
         self.count = tf.Variable(0, dtype=tf.int64, trainable=False, name="count")
 
     def forward(self, x: tf.Tensor, training: bool = False) -> tf.Tensor:

@@ -6,9 +6,11 @@ registry-wide test.)"""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 import tensorflow as tf
 
 import convnets
+from convnets.errors import ConfigError
 from convnets.layers import init
 from convnets.models.shufflenet import ShuffleUnit, channel_shuffle
 
@@ -41,3 +43,17 @@ def test_table_5_layout_and_the_mini():
     assert shapes == [(28, 28, 116)]
     assert mini(tf.zeros((1, 32, 32, 3))).shape == (1, 4, 4, 512)
     assert convnets.create_model("shufflenet_v2_mini", input_shape=(28, 28, 1)).output_shape() == (10,)
+
+
+def test_megvii_layout_gives_the_papers_flops():
+    """The paper's FLOPs (146M, 299M, 591M) are megvii's layout: stage 2's first unit keeps its 24 input
+    channels on the left branch. Counted conv+fc, as megvii counts, it rounds to the paper's figures."""
+    from convnets.layers import init, record_layers
+
+    for width, paper in (("x1_0", 146), ("x2_0", 591)):
+        with init.zeros_only():
+            model = convnets.create_model(f"shufflenet_v2_{width}", variant="megvii")
+        macs = sum(r["macs"] for r in record_layers(model, (224, 224, 3)))
+        assert round(macs / 1e6) == paper
+    with pytest.raises(ConfigError, match="variant must be"):
+        convnets.create_model("shufflenet_v2_mini", variant="keras")

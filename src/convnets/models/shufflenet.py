@@ -41,9 +41,20 @@ equal to torchvision's; MACs (convolutions and the classifier) equal torchvision
     1.5x   3,503,624   3,527,064   295.76 M    3.5M, 299M
     2.0x   7,393,996   7,427,712   583.25 M    7.4M, 591M
 
-The paper's figures run 1.0-1.5% above these counts; its released code (megvii's
-ShuffleNet-Series) counts FLOPs with a tool that also counts the BatchNorm and the
-pooling layers; that is not verified here and the gap is left as measured.
+The paper's figures run 0.6-1.3% above these counts, and the cause is the layout, not
+the counting (megvii counts the FLOPs "of all conv layers and fc layers", as we do):
+megvii's released code (ShuffleNet-Series, ``ShuffleV2Block``: ``outputs = oup - inp``)
+keeps the input's 24 channels on the left branch of stage 2's first (downsampling)
+unit and gives the right branch the rest, where torchvision gives each half. Built that
+way (``variant="megvii"``; every other unit is the same, since there in = out / 2):
+
+    width  trainable   MACs
+    1.0x   2,279,760   145.81 M   (paper 146M)
+    1.5x   3,507,720   298.97 M   (paper 299M)
+    2.0x   7,403,600   590.78 M   (paper 591M)
+
+which rounds to the paper's figures. At 0.5x (24 in, 48 out) both layouts are the same
+and 40.48 M stays 0.5 M below the README's 41M: that one is unexplained.
 
 ``shufflenet_v2_mini`` (``SHUFFLENET_V2_MINI``) keeps the split, the shuffle and the
 downsampling units for 28x28 and 32x32 images: conv1 is 3x3 stride 1 with 24 filters and
@@ -104,7 +115,8 @@ def channel_shuffle(x: tf.Tensor, groups: int = 2) -> tf.Tensor:
 class ShuffleUnit(Block):
     """Fig. 3c (stride 1: split, one branch, concatenate, shuffle) and Fig. 3d (stride 2: two branches)."""
 
-    def __init__(self, in_channels: int, out_channels: int, stride: int, name: str | None = None):
+    def __init__(self, in_channels: int, out_channels: int, stride: int, megvii: bool = False,
+                 name: str | None = None):
         super().__init__(name=name)
         if out_channels % 2:
             raise ConfigError(f"{name}: ShuffleNet v2 units need an even width, got {out_channels}")
@@ -115,15 +127,21 @@ class ShuffleUnit(Block):
         self.out_channels = out_channels
         kw: dict[str, Any] = dict(padding=1, w_init="he_normal")
         # Fig. 3d's left branch: 3x3 depthwise (stride 2), BN; 1x1 conv, BN, ReLU. Stride 1 has none (identity).
+        # torchvision gives each branch half the output; megvii's released code keeps the input's width on
+        # the left and gives the right the rest (``outputs = oup - inp``): the same unless in != out / 2.
+        left_out = in_channels if megvii and stride > 1 else half
+        if out_channels - left_out <= 0:
+            raise ConfigError(f"{name}: a megvii downsampling unit needs more output ({out_channels}) than input "
+                              f"({in_channels}) channels")
         self.left = [
             ConvBN(in_channels, in_channels, 3, stride, act=None, depthwise=True, name="left_dw", **kw),
-            ConvBN(in_channels, half, 1, 1, padding="valid", name="left_pw"),
+            ConvBN(in_channels, left_out, 1, 1, padding="valid", name="left_pw"),
         ] if stride > 1 else []
         right_in = in_channels if stride > 1 else half
         self.right = [  # 1x1 conv, BN, ReLU; 3x3 depthwise, BN; 1x1 conv, BN, ReLU
             ConvBN(right_in, half, 1, 1, padding="valid", name="right_pw1"),
             ConvBN(half, half, 3, stride, act=None, depthwise=True, name="right_dw", **kw),
-            ConvBN(half, half, 1, 1, padding="valid", name="right_pw2"),
+            ConvBN(half, out_channels - left_out, 1, 1, padding="valid", name="right_pw2"),
         ]
 
     def forward(self, x: tf.Tensor, training: bool = False) -> tf.Tensor:
@@ -146,8 +164,11 @@ class ShuffleNetV2(Model):
     """Table 5: conv1, max pool, three stages of shuffle units, conv5, global average pool, fc."""
 
     def __init__(self, config: ShuffleNetV2Config, *, num_classes: int = 1000, input_shape: Shape = (224, 224, 3),
-                 include_top: bool = True, pooling: str | None = None, name: str = "shufflenet_v2"):
+                 include_top: bool = True, pooling: str | None = None, variant: str = "torchvision",
+                 name: str = "shufflenet_v2"):
         super().__init__(num_classes, input_shape, name=name, include_top=include_top, pooling=pooling)
+        if variant not in ("torchvision", "megvii"):
+            raise ConfigError(f"{name}: variant must be 'torchvision' or 'megvii', got {variant!r}")
         *stage_widths, last = config.widths
         self.conv1 = ConvBN(input_shape[2], config.stem_width, 3, config.stem_stride, padding=1, name="conv1")
         self.pool1 = MaxPool2D(3, 2, padding=1, name="pool1") if config.stem_pool else None
@@ -155,7 +176,8 @@ class ShuffleNetV2(Model):
         c = config.stem_width
         for stage, (width, repeat) in enumerate(zip(stage_widths, config.repeats), start=2):
             for i in range(repeat):
-                self.blocks.append(ShuffleUnit(c, width, 2 if i == 0 else 1, name=f"stage{stage}_unit{i + 1}"))
+                self.blocks.append(ShuffleUnit(c, width, 2 if i == 0 else 1, megvii=variant == "megvii",
+                                               name=f"stage{stage}_unit{i + 1}"))
                 c = width
         self.conv5 = ConvBN(c, last, 1, 1, padding="valid", name="conv5")
         self.num_features = last
@@ -193,7 +215,7 @@ def _builder(width: float, params: tuple[int, int], macs: int, paper: str, paper
     build.__doc__ = f"ShuffleNet v2 {width:g}x (Table 5); {params[0]:,} params, as torchvision."
     register(FAMILY, params=params, macs=macs, references=[Reference(TORCHVISION, params[0])], paper_params=paper,
              paper_macs=(paper_macs, "megvii README (FLOPs)"), macs_tolerance=0.02,
-             note="the paper's FLOPs are 1.0-1.5% above conv+fc MACs (see the module docstring)",
+             note="the paper's FLOPs are megvii's layout (variant='megvii'; the module docstring)",
              top1=(_TOP1[width], "torchvision IMAGENET1K_V1"))(build)
     globals()[name] = build
 

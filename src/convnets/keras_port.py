@@ -5,8 +5,8 @@ models; the tests use it to show that our networks compute exactly what Keras
 computes. Supported: VGG16/19, ResNet50/101/152, ResNet50V2/101V2/152V2,
 DenseNet121/169/201, MobileNet, MobileNetV2 and MobileNetV3Small/Large (any alpha,
 minimalistic or not, its built-in rescaling kept), EfficientNetB0..B7 (its normalisation
-front kept), InceptionV3,
-Xception and InceptionResNetV2, with or without the top; a
+front kept), EfficientNetV2B0..B3/S/M/L (its input front kept, if it has one), InceptionV3,
+Xception, InceptionResNetV2 and NASNetMobile/Large, with or without the top; a
 model built with ``include_top=False`` becomes ours with ``include_top=False``
 and the same ``pooling`` (None, "avg" or "max": its last layer says which).
 
@@ -31,7 +31,16 @@ from typing import Any
 import numpy as np
 
 from convnets.errors import ConfigError
-from convnets.layers import BatchNorm, Conv2D, Dense, DepthwiseConv2D, SeparableConv2D, record_layers
+from convnets.layers import (
+    BatchNorm,
+    Conv2D,
+    Dense,
+    DepthwiseConv2D,
+    LayerNorm,
+    LayerScale,
+    SeparableConv2D,
+    record_layers,
+)
 from convnets.models import Model, create_model, model_info
 
 
@@ -114,13 +123,21 @@ def _efficientnet_name(path: str) -> str:
     return {"stem/conv": "stem_conv", "stem/bn": "stem_bn", "top/conv": "top_conv", "top/bn": "top_bn"}.get(path, path)
 
 
+def _efficientnet_v2_name(path: str) -> str:
+    """EfficientNet's names, but Keras's V2 calls the depthwise convolution ``dwconv2`` (its BatchNorm stays
+    ``bn``); the fused blocks' ``expand_conv``/``project_conv`` are MBConv's."""
+    name = _efficientnet_name(path)
+    return name + "2" if name.endswith("_dwconv") else name
+
+
 def _copy_front(model: Model, keras_model: Any) -> set[str]:
     """Keras's Normalization front (EfficientNet) into ours: its mean and variance, with the per-channel
     ``Rescaling`` Keras adds after it for ImageNet weights folded into the variance
     ((x - m) / sqrt(v) * s = (x - m) / sqrt(v / s^2)). Returns the Keras layers used."""
     from convnets.layers import Normalization
 
-    ours = [layer for layer in getattr(model, "front", []) if isinstance(layer, Normalization)]
+    ours = [layer for layer in getattr(model, "front", []) if isinstance(layer, Normalization)
+            and layer.count is not None]  # a fixed front (ConvNeXt's) holds constants, as Keras's does
     layers = list(keras_model.layers)
     found = [i for i, layer in enumerate(layers) if type(layer).__name__ == "Normalization"]
     if not ours or not found:
@@ -135,6 +152,25 @@ def _copy_front(model: Model, keras_model: Any) -> set[str]:
     _assign(ours[0].variance, variance.astype(np.float32), "normalization.variance")
     ours[0].count.assign(int(weights.get("count", 0)))
     return {k.name}
+
+
+def _convnext_name(prefix: str) -> Callable[[str], str | None]:
+    """Our ConvNeXt paths to Keras's names (``convnext_tiny_stage_0_block_0_depthwise_conv``); the
+    headless model's final LayerNorm is unnamed in Keras."""
+    parts = {"dwconv": "depthwise_conv", "norm": "layernorm", "pwconv1": "pointwise_conv_1",
+             "pwconv2": "pointwise_conv_2", "layer_scale": "layer_scale"}
+
+    def translate(path: str) -> str | None:
+        m = re.fullmatch(r"stage(\d+)_block(\d+)/(\w+)", path)
+        if m:
+            return f"{prefix}_stage_{int(m.group(1)) - 1}_block_{int(m.group(2)) - 1}_{parts[m.group(3)]}"
+        m = re.fullmatch(r"stage(\d+)_downsample/(norm|conv)", path)
+        if m:
+            return f"{prefix}_downsampling_{'layernorm' if m.group(2) == 'norm' else 'conv'}_{int(m.group(1)) - 2}"
+        return {"stem/conv": f"{prefix}_stem_conv", "stem/norm": f"{prefix}_stem_layernorm",
+                "predictions": f"{prefix}_head_dense"}.get(path)  # head_norm: named with the top only
+
+    return translate
 
 
 def _inception_v3_name(path: str) -> str | None:
@@ -152,6 +188,24 @@ def _inception_resnet_v2_name(path: str) -> str | None:
     if m:
         return f"{m.group(1)}_conv"
     return {"conv_7b/conv": "conv_7b", "conv_7b/bn": "conv_7b_bn", "fc": "predictions"}.get(path)  # else unnamed
+
+
+def _nasnet_name(path: str) -> str:
+    """Our NASNet paths to Keras's names: ``normal_3/left1/sep2`` -> ``separable_conv_2_normal_left1_3``,
+    ``reduce_4/adjust/bn`` -> ``adjust_bn_reduce_4``, ``stem_1/conv`` -> ``reduction_conv_1_stem_1``. Keras
+    names the reduction cell's block-5 separable convolution ``left4``, as block 4's pool."""
+    if path in ("stem/conv", "stem/bn", "fc"):
+        return {"stem/conv": "stem_conv1", "stem/bn": "stem_bn1", "fc": "predictions"}[path]
+    cell, _, rest = path.partition("/")
+    kind, block_id = ("normal", cell[len("normal_"):]) if cell.startswith("normal_") else ("reduction", cell)
+    m = re.fullmatch(r"(left|right)(\d)/(sep|bn)([12])", rest)
+    if m:
+        side, b, what, j = m.groups()
+        b = "4" if (kind, side, b) == ("reduction", "left", "5") else b
+        return f"separable_conv_{j}_{'bn_' if what == 'bn' else ''}{kind}_{side}{b}_{block_id}"
+    return {"conv": f"{kind}_conv_1_{block_id}", "bn": f"{kind}_bn_1_{block_id}",
+            "adjust/conv1": f"adjust_conv_1_{block_id}", "adjust/conv2": f"adjust_conv_2_{block_id}",
+            "adjust/conv": f"adjust_conv_projection_{block_id}", "adjust/bn": f"adjust_bn_{block_id}"}.get(rest, path)
 
 
 def _identify(keras_model: Any) -> tuple[str, dict[str, Any], Callable[[str], str | None]]:
@@ -175,6 +229,19 @@ def _identify(keras_model: Any) -> tuple[str, dict[str, Any], Callable[[str], st
     m = re.fullmatch(r"efficientnetb([0-7])", name)
     if m:
         return f"efficientnet_b{m.group(1)}", {"include_preprocessing": True}, _efficientnet_name
+    m = re.fullmatch(r"efficientnetv2-(b[0-3]|s|m|l)", name)
+    if m:  # the front (Rescaling, and Normalization for B0-B3) is Keras's include_preprocessing flag
+        front = any(type(layer).__name__ == "Rescaling" for layer in keras_model.layers)
+        return f"efficientnet_v2_{m.group(1)}", {"include_preprocessing": front}, _efficientnet_v2_name
+    if re.fullmatch(r"convnext_(tiny|small|base|large|xlarge)", name):
+        front = any(type(layer).__name__ == "Normalization" for layer in keras_model.layers)
+        translate = _convnext_name(name)
+        if _top_and_pooling(keras_model)[0]:
+            return name, {"include_preprocessing": front}, lambda p: (f"{name}_head_layernorm" if p == "head_norm"
+                                                                      else translate(p))
+        return name, {"include_preprocessing": front}, translate
+    if name in ("nasnet_mobile", "nasnet_large"):  # Keras's names for NASNetMobile and NASNetLarge
+        return name, {}, _nasnet_name
     if name == "inception_v3":
         return name, {}, _inception_v3_name  # our defaults are Keras's layout (no gamma, no aux head)
     if name == "xception":
@@ -184,8 +251,9 @@ def _identify(keras_model: Any) -> tuple[str, dict[str, Any], Callable[[str], st
     raise ConfigError(
         f"cannot convert Keras model {keras_model.name!r}: supported are VGG16/19, ResNet50/101/152, "
         "ResNet50V2/101V2/152V2, DenseNet121/169/201, MobileNet, MobileNetV2, MobileNetV3Small/Large, EfficientNetB0-B7, "
-        "InceptionV3, "
-        "Xception and InceptionResNetV2 from keras.applications"
+        "EfficientNetV2B0-B3/S/M/L, "
+        "ConvNeXtTiny/Small/Base/Large/XLarge, InceptionV3, "
+        "Xception, InceptionResNetV2 and NASNetMobile/Large from keras.applications"
     )
 
 
@@ -203,6 +271,14 @@ def _copy(layer: Any, keras_layer: Any, what: str) -> None:
             if ours is not None:
                 _assign(ours, weights[theirs], f"{what}.{theirs}")
         return
+    if isinstance(layer, LayerNorm):
+        _assign(layer.gamma, weights["gamma"], f"{what}.gamma")
+        _assign(layer.beta, weights["beta"], f"{what}.beta")
+        return
+    if isinstance(layer, LayerScale):  # Keras's ConvNeXt LayerScale: one unnamed weight
+        (value,) = weights.values()
+        _assign(layer.gamma, value, f"{what}.gamma")
+        return
     if isinstance(layer, SeparableConv2D):  # Keras's SeparableConv2D holds the same two kernels
         _assign(layer.depthwise_kernel, weights["depthwise_kernel"], f"{what}.depthwise_kernel")
         _assign(layer.pointwise_kernel, weights["pointwise_kernel"], f"{what}.pointwise_kernel")
@@ -210,6 +286,8 @@ def _copy(layer: Any, keras_layer: Any, what: str) -> None:
         kernel = weights.get("kernel", weights.get("depthwise_kernel"))
         if isinstance(layer, Dense) and kernel.ndim == 4:  # Keras's 1x1-conv classifier (MobileNet v1)
             kernel = kernel.reshape(kernel.shape[-2], kernel.shape[-1])
+        if isinstance(layer, DepthwiseConv2D) and kernel.shape[2] == 1 and kernel.shape[3] > 1:
+            kernel = kernel.transpose(0, 1, 3, 2)  # a Conv2D with groups=C (ConvNeXt): (kh, kw, 1, C)
         _assign(layer.w, kernel, f"{what}.kernel")
     if layer.b is not None:
         _assign(layer.b, weights["bias"], f"{what}.bias")
@@ -223,12 +301,16 @@ _KERAS_POOLING = {"GlobalAveragePooling2D": "avg", "GlobalMaxPooling2D": "max"}
 
 def _top_and_pooling(keras_model: Any) -> tuple[bool, str | None]:
     """(include_top, pooling) a Keras Applications model was built with."""
-    if any(layer.name in ("predictions", "conv_preds") for layer in keras_model.layers):
+    if any(layer.name in ("predictions", "conv_preds") or layer.name.endswith("_head_dense")
+           for layer in keras_model.layers):
         return True, None
-    return False, _KERAS_POOLING.get(type(keras_model.layers[-1]).__name__)
+    layers = list(keras_model.layers)
+    if type(layers[-1]).__name__ == "LayerNormalization":  # ConvNeXt's headless model ends with one
+        layers = layers[:-1]
+    return False, _KERAS_POOLING.get(type(layers[-1]).__name__)
 
 
-_AUTO_NAME = re.compile(r"(conv2d|batch_normalization)(?:_(\d+))?")  # Keras's automatic layer names
+_AUTO_NAME = re.compile(r"(conv2d|batch_normalization|layer_normalization)(?:_(\d+))?")  # Keras's automatic names
 
 
 def _unnamed(keras_model: Any) -> dict[str, list[Any]]:
@@ -237,12 +319,20 @@ def _unnamed(keras_model: Any) -> dict[str, list[Any]]:
     ``model.layers`` is not that order (it follows the graph, branch by branch); the number
     Keras appends to an automatic name counts up as layers are created, so it is.
     """
-    found: dict[str, list[tuple[int, Any]]] = {"conv2d": [], "batch_normalization": []}
-    for layer in keras_model.layers:
+    found: dict[str, list[tuple[int, Any]]] = {"conv2d": [], "batch_normalization": [], "layer_normalization": []}
+    for layer in _flat_layers(keras_model):
         m = _AUTO_NAME.fullmatch(layer.name)
         if m and layer.weights:
             found[m.group(1)].append((int(m.group(2) or 0), layer))
     return {kind: [layer for _, layer in sorted(rows, key=lambda r: r[0])] for kind, rows in found.items()}
+
+
+def _flat_layers(keras_model: Any) -> list[Any]:
+    """The model's layers with nested models (ConvNeXt's stem and downsampling ``Sequential``s) opened."""
+    out = []
+    for layer in keras_model.layers:
+        out.extend(_flat_layers(layer) if hasattr(layer, "layers") else [layer])
+    return out
 
 
 def from_keras(keras_model: Any) -> Model:
@@ -264,16 +354,17 @@ def from_keras(keras_model: Any) -> Model:
         options.update(include_top=False, pooling=pooling)  # create_model drops pooling=None
     num_classes = int(keras_model.output_shape[-1]) if include_top else 1000
     model = create_model(ours_name, num_classes=num_classes, input_shape=input_shape, **options)
-    keras_layers = {l.name: l for l in keras_model.layers if l.weights}
+    keras_layers = {l.name: l for l in _flat_layers(keras_model) if l.weights}
     unnamed = _unnamed(keras_model)
     used = set()
     for row in record_layers(model, input_shape):
         layer = row["layer"]
-        if not isinstance(layer, (Conv2D, DepthwiseConv2D, SeparableConv2D, Dense, BatchNorm)):
+        if not isinstance(layer, (Conv2D, DepthwiseConv2D, SeparableConv2D, Dense, BatchNorm, LayerNorm, LayerScale)):
             continue
         k_name = translate(row["name"])
         if k_name is None:  # unnamed in Keras: its next unnamed layer of this kind
-            kind = "batch_normalization" if isinstance(layer, BatchNorm) else "conv2d"
+            kind = ("batch_normalization" if isinstance(layer, BatchNorm) else
+                    "layer_normalization" if isinstance(layer, LayerNorm) else "conv2d")
             if not unnamed[kind]:
                 raise ConfigError(f"our layer {row['name']} has no unnamed Keras {kind} layer left in "
                                   f"{keras_model.name} to match")
@@ -305,8 +396,12 @@ KERAS_APPLICATIONS = {
     "mobilenet_v1": ("MobileNet", "tf"), "mobilenet_v2": ("MobileNetV2", "tf"),
     "mobilenet_v3_small": ("MobileNetV3Small", "raw"), "mobilenet_v3_large": ("MobileNetV3Large", "raw"),
     **{f"efficientnet_b{i}": (f"EfficientNetB{i}", "raw") for i in range(8)},
+    **{f"efficientnet_v2_{s}": (f"EfficientNetV2{s.upper()}", "raw") for s in ("b0", "b1", "b2", "b3", "s", "m", "l")},
+    **{f"convnext_{s}": (f"ConvNeXt{s.title().replace('large', 'Large')}", "raw")
+       for s in ("tiny", "small", "base", "large", "xlarge")},
     "inception_v3": ("InceptionV3", "tf"), "xception": ("Xception", "tf"),
     "inception_resnet_v2": ("InceptionResNetV2", "tf"),
+    "nasnet_mobile": ("NASNetMobile", "tf"), "nasnet_large": ("NASNetLarge", "tf"),
 }
 _MODES = {
     "caffe": dict(mean=(103.939 / 255, 116.779 / 255, 123.68 / 255), std=(1 / 255,) * 3, channel_order="bgr"),
@@ -366,7 +461,7 @@ def convert_keras(name: str, out: str, weights: str = "auto", alpha: float = 1.0
     kwargs: dict[str, Any] = {"input_shape": (size, size, 3)}
     if name.startswith("mobilenet"):
         kwargs["alpha"] = alpha
-    if name.startswith("mobilenet_v3"):
+    if name.startswith(("mobilenet_v3", "efficientnet_v2")):
         kwargs["include_preprocessing"] = True  # Keras's default, said explicitly: the "raw" mode relies on it
     want = "none" if weights == "auto" and os.environ.get("CONVNETS_NO_DOWNLOAD") else weights
     source = "random"

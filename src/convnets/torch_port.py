@@ -8,7 +8,9 @@ ResNet 18/34/50/101/152 (its v1.5 layout), ResNeXt-50 32x4d and 101 32x8d, Wide
 ResNet-50-2 and 101-2, GoogLeNet and Inception-v3 (``variant="torchvision"``:
 BatchNorm everywhere and torchvision's pools), DenseNet-121/169/201, MobileNet v2
 and v3 Small/Large (``variant="torchvision"``: symmetric padding), SqueezeNet 1.0/1.1, ShuffleNet v2
-(0.5x to 2.0x) and EfficientNet B0-B7 (``variant="torchvision"``: symmetric padding, epsilon 1e-5).
+(0.5x to 2.0x), EfficientNet B0-B7 (``variant="torchvision"``: symmetric padding, epsilon 1e-5),
+EfficientNetV2-S/M/L (``variant="torchvision"``: symmetric padding; epsilon 1e-3 as Keras's) and
+ConvNeXt T/S/B/L (its layer scale, registered before the block's layers, is paired after them).
 
 How tensors are matched. A torchvision ``state_dict`` lists its layers in the order
 the modules were registered, which for these families is the order its forward pass
@@ -58,10 +60,19 @@ TORCHVISION_MODELS: dict[str, tuple[str, dict[str, Any]]] = {
     "mobilenet_v3_large": ("mobilenet_v3_large", {"variant": "torchvision"}),
     "squeezenet1_0": ("squeezenet1_0", {}), "squeezenet1_1": ("squeezenet1_1", {}),
     **{f"shufflenet_v2_x{w}": (f"shufflenet_v2_x{w}", {}) for w in ("0_5", "1_0", "1_5", "2_0")},
+    # RegNet: torchvision's rounding of the widths (the same networks but X-400MF, Y-800MF and Y-8GF).
+    **{f"regnet_{p}": (f"regnet_{p}", {"variant": "torchvision"}) for p in (
+        "x_400mf", "x_800mf", "x_1_6gf", "x_3_2gf", "x_8gf", "x_16gf", "x_32gf",
+        "y_400mf", "y_800mf", "y_1_6gf", "y_3_2gf", "y_8gf", "y_16gf", "y_32gf")},
+    **{f"mnasnet{w}": (f"mnasnet{w}", {}) for w in ("0_5", "0_75", "1_0", "1_3")},
     **{f"efficientnet_b{i}": (f"efficientnet_b{i}", {"variant": "torchvision"}) for i in range(8)},
+    # torchvision's top dropout is 0.2 / 0.3 / 0.4 (Keras's 0.2 at every size); it does not change the logits.
+    **{f"efficientnet_v2_{s}": (f"efficientnet_v2_{s}", {"variant": "torchvision", "dropout": d})
+       for s, d in (("s", 0.2), ("m", 0.3), ("l", 0.4))},
+    **{f"convnext_{s}": (f"convnext_{s}", {}) for s in ("tiny", "small", "base", "large")},
 }
 # torchvision's input side for its ImageNet weights (its transforms: resize 256 / crop 224; 342 / 299).
-_SIZES = {"inception_v3": 299}
+_SIZES = {"inception_v3": 299, "efficientnet_v2_s": 384, "efficientnet_v2_m": 480, "efficientnet_v2_l": 480}
 # Training-only heads torchvision registers inside the network (state-dict key prefixes).
 _SKIP = re.compile(r"(AuxLogits|aux1|aux2)\.")
 _RESNETS = {  # (block, stage depths, groups, 3x3 width of the first stage) -> torchvision name
@@ -116,6 +127,16 @@ def identify(module: Any) -> str:
 
         stem, top = int(module.features[0][0].out_channels), int(module.features[-1][0].out_channels)
         blocks = sum(len(stage) for stage in module.features[1:-1])
+        if type(module.features[1][0]).__name__ == "FusedMBConv":  # V2: S, M and L by stem and depths
+            from convnets.models.efficientnet_v2 import SCALING as V2
+
+            depths = tuple(len(stage) for stage in module.features[1:-1])
+            for size in ("s", "m", "l"):
+                table = V2[size][0]
+                if (table[0].cin, tuple(a.repeats for a in table), 1280) == (stem, depths, top):
+                    return f"efficientnet_v2_{size}"
+            raise _unsupported(f"an EfficientNetV2 with a {stem}-channel stem, stages of {depths} blocks and a "
+                               f"{top}-channel top")
         for point, (width, depth, _, _) in SCALING.items():
             c = EfficientNetConfig(width, depth)
             if (c.filters(c.stem), c.filters(c.top), sum(c.repeats(a.repeats) for a in c.blocks)) == (stem, top,
@@ -123,12 +144,43 @@ def identify(module: Any) -> str:
                 if type(module.features[1][0]).__name__ == "MBConv":
                     return f"efficientnet_{point}"
         raise _unsupported(f"an EfficientNet with a {stem}-channel stem, {blocks} blocks and a {top}-channel top")
+    if kind == "RegNet":
+        from convnets.models.regnet import POINTS, RegNetConfig
+
+        stages = list(module.trunk_output)
+        key = tuple((len(s), int(s[0].f.c[0].out_channels), int(s[0].f.b[0].groups)) for s in stages)
+        se = hasattr(stages[0][0].f, "se")
+        for point, p in POINTS.items():
+            if f"regnet_{point}" in TORCHVISION_MODELS and p.se == se and key == tuple(
+                    (d, w, w // g) for w, d, g in RegNetConfig(p).stages("torchvision")):
+                return f"regnet_{point}"
+        raise _unsupported(f"a RegNet{'Y' if se else 'X'} with stages of (blocks, width, groups) {key}")
+    if kind == "MNASNet":
+        from convnets.models.mnasnet import B1, MnasNetConfig
+
+        names = {0.5: "mnasnet0_5", 0.75: "mnasnet0_75", 1.0: "mnasnet1_0", 1.3: "mnasnet1_3"}
+        alpha = float(getattr(module, "alpha", 0.0))
+        c = MnasNetConfig(B1, alpha) if alpha > 0 else None
+        stem = (int(module.layers[0].out_channels), int(module.layers[6].out_channels))
+        if alpha in names and c is not None and stem == (c.width(c.stem), c.width(B1[0].out)):
+            return names[alpha]  # torchvision's version 2: the stem scales with alpha (a version-1 one does not)
+        raise _unsupported(f"an MNASNet of width {alpha:g} with a {stem[0]}/{stem[1]}-channel stem")
     if kind == "ShuffleNetV2":
         widths = {48: "0_5", 116: "1_0", 176: "1_5", 244: "2_0"}
         stage2 = int(module._stage_out_channels[1])
         if stage2 in widths and list(module._stage_out_channels) == list(_SHUFFLE_WIDTHS[widths[stage2]]):
             return f"shufflenet_v2_x{widths[stage2]}"
         raise _unsupported(f"a ShuffleNetV2 with stage widths {list(module._stage_out_channels)}")
+    if kind == "ConvNeXt":
+        from convnets.models.convnext import VARIANTS
+
+        stages = [m for m in module.features if type(m).__name__ == "Sequential" and
+                  all(type(b).__name__ == "CNBlock" for b in m)]
+        key = (tuple(int(s[0].block[0].in_channels) for s in stages), tuple(len(s) for s in stages))
+        for size, (dims, depths) in VARIANTS.items():
+            if key == (dims, depths) and f"convnext_{size}" in TORCHVISION_MODELS:
+                return f"convnext_{size}"
+        raise _unsupported(f"a ConvNeXt with widths {key[0]} and depths {key[1]}")
     simple = {"AlexNet": "alexnet", "GoogLeNet": "googlenet", "Inception3": "inception_v3",
               "MobileNetV2": "mobilenet_v2"}
     if kind in simple:
@@ -164,11 +216,15 @@ def _groups(state: dict[str, Any]) -> list[tuple[str, str, dict[str, np.ndarray]
         prefix, _, leaf = key.rpartition(".")
         if leaf == "num_batches_tracked":
             continue
+        if leaf == "layer_scale":  # ConvNeXt's gamma, (C, 1, 1): a layer of its own, as ours is
+            prefix, leaf = key, "weight"
         found.setdefault(prefix, {})[leaf] = _as_numpy(value)
     rows = []
     for prefix, tensors in found.items():
         weight = tensors.get("weight")
-        if "running_mean" in tensors:
+        if prefix.endswith(".layer_scale"):
+            kind = "scale"
+        elif "running_mean" in tensors:
             kind = "bn"
         elif weight is not None and weight.ndim == 4:
             kind = "conv"
@@ -180,6 +236,13 @@ def _groups(state: dict[str, Any]) -> list[tuple[str, str, dict[str, np.ndarray]
             raise ConfigError(f"torch layer {prefix!r} holds {sorted(tensors)}: not a convolution, linear, "
                               "BatchNorm or LayerNorm layer that from_torch knows")
         rows.append((prefix, kind, tensors))
+    # torch registers a block's layer scale before its layers; it multiplies their output, so ours comes
+    # after them: move each to after the last layer of its block.
+    for row in [r for r in rows if r[1] == "scale"]:
+        block = row[0][: -len("layer_scale")]
+        rows.remove(row)
+        last = max(i for i, r in enumerate(rows) if r[0].startswith(block))
+        rows.insert(last + 1, row)
     return rows
 
 
@@ -192,6 +255,8 @@ def _kind(layer: Any) -> str | None:
         return "bn"
     if type(layer).__name__ == "LayerNorm":
         return "norm"
+    if type(layer).__name__ == "LayerScale":
+        return "scale"
     return None
 
 
@@ -211,6 +276,9 @@ def _copy(layer: Any, kind: str, tensors: dict[str, np.ndarray], what: str, flat
             _assign(ours, tensors[theirs], f"{what}.{theirs}")
         if epsilon is not None and not np.isclose(layer.epsilon, epsilon, rtol=1e-6, atol=0):
             raise ConfigError(f"{what}: BatchNorm epsilon {layer.epsilon} in our model, {epsilon} in torch")
+        return
+    if kind == "scale":
+        _assign(layer.gamma, tensors["weight"].reshape(-1), f"{what}")
         return
     if kind == "norm":
         _assign(layer.gamma, tensors["weight"], f"{what}.weight")

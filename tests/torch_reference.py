@@ -51,3 +51,30 @@ def randomise_batchnorm(tv_model: Any, seed: int = 0) -> None:
                 m.bias.copy_(torch.randn(n, generator=g) * 0.1)
                 m.running_mean.copy_(torch.randn(n, generator=g) * 0.1)
                 m.running_var.copy_(torch.rand(n, generator=g) + 0.5)
+
+
+def meta_device(tv: Any) -> Any:
+    """``torch.device("meta")`` (modules without memory or weights), except that torchvision's RegNet widths are
+    computed on the CPU: ``BlockParams.from_init_params`` builds them from tensors it reads back (``tolist``),
+    which meta tensors cannot give."""
+    import contextlib
+
+    import torch
+
+    params = tv.models.regnet.BlockParams
+    original = params.__dict__["from_init_params"]
+
+    def on_cpu(cls: Any, *args: Any, **kwargs: Any) -> Any:
+        with torch.device("cpu"):
+            return original.__func__(cls, *args, **kwargs)
+
+    @contextlib.contextmanager
+    def device() -> Any:
+        params.from_init_params = classmethod(on_cpu)
+        try:
+            with torch.device("meta"):
+                yield
+        finally:
+            params.from_init_params = original
+
+    return device()

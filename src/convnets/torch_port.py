@@ -8,7 +8,8 @@ ResNet 18/34/50/101/152 (its v1.5 layout), ResNeXt-50 32x4d and 101 32x8d, Wide
 ResNet-50-2 and 101-2, GoogLeNet and Inception-v3 (``variant="torchvision"``:
 BatchNorm everywhere and torchvision's pools), DenseNet-121/169/201, MobileNet v2
 and v3 Small/Large (``variant="torchvision"``: symmetric padding), SqueezeNet 1.0/1.1, ShuffleNet v2
-(0.5x to 2.0x), EfficientNet B0-B7 (``variant="torchvision"``: symmetric padding, epsilon 1e-5),
+(0.5x to 2.0x), MnasNet 0.5/0.75/1.0/1.3 (B1), RegNetX/Y 400MF to 32GF (``variant="torchvision"``: its
+rounding of the widths), EfficientNet B0-B7 (``variant="torchvision"``: symmetric padding, epsilon 1e-5),
 EfficientNetV2-S/M/L (``variant="torchvision"``: symmetric padding; epsilon 1e-3 as Keras's) and
 ConvNeXt T/S/B/L (its layer scale, registered before the block's layers, is paired after them).
 

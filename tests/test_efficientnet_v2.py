@@ -69,13 +69,13 @@ def test_input_fronts():
                                / np.array([0.229, 0.224, 0.225]), rtol=1e-5)
 
 
-def test_mini_ends_at_4x4_and_bad_options():
+def test_mini_ends_at_2x2_and_bad_options():
     info = convnets.model_info("efficientnet_v2_mini")
     assert info.mini and info.input_shape == (32, 32, 3)
     for shape in ((32, 32, 3), (28, 28, 1)):
         with init.zeros_only():
             m = convnets.create_model("efficientnet_v2_mini", input_shape=shape)
-        assert m.feature_shape(shape) == (4, 4, 320)
+        assert m.feature_shape(shape) == (2, 2, 320)
         assert [type(b).__name__ for b in m.blocks] == ["FusedMBConv"] * 3 + ["MBConv"] * 5
     with pytest.raises(ConfigError, match="variant must be 'keras' or 'torchvision'"):
         convnets.create_model("efficientnet_v2_mini", variant="timm")

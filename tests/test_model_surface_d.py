@@ -21,12 +21,12 @@ FAMILIES = ("shufflenet", "mobilenet_v3", "efficientnet")
 CASES = {
     **{f"shufflenet_v2_x{w}": ((64, 64, 3), (2, 2, c)) for w, c in (("0_5", 1024), ("1_0", 1024), ("1_5", 1024),
                                                                      ("2_0", 2048))},
-    "shufflenet_v2_mini": ((32, 32, 3), (4, 4, 512)),
+    "shufflenet_v2_mini": ((32, 32, 3), (2, 2, 512)),
     "mobilenet_v3_small": ((64, 64, 3), (2, 2, 576)), "mobilenet_v3_large": ((64, 64, 3), (2, 2, 960)),
-    "mobilenet_v3_mini": ((32, 32, 3), (4, 4, 432)),
+    "mobilenet_v3_mini": ((32, 32, 3), (2, 2, 432)),
     **{f"efficientnet_b{i}": ((64, 64, 3), (2, 2, c)) for i, c in enumerate((1280, 1280, 1408, 1536, 1792, 2048,
                                                                             2304, 2560))},
-    "efficientnet_mini": ((32, 32, 3), (4, 4, 320)),
+    "efficientnet_mini": ((32, 32, 3), (2, 2, 320)),
 }
 MINIS = [n for n in CASES if convnets.model_info(n).mini]
 # Built by the registry-wide test only (the same classes at other widths and depths; building each twice

@@ -22,7 +22,7 @@ CASES = {
     **{f"efficientnet_v2_{s}": ((64, 64, 3), (2, 2, c)) for s, c in (("b0", 1280), ("b1", 1280), ("b2", 1408),
                                                                     ("b3", 1536), ("s", 1280), ("m", 1280),
                                                                     ("l", 1280))},
-    "efficientnet_v2_mini": ((32, 32, 3), (4, 4, 320)),
+    "efficientnet_v2_mini": ((32, 32, 3), (2, 2, 320)),
     # RegNet: the last stage's width (pycls's rounding), 2x2 at 64x64
     **{f"regnet_{p}": ((64, 64, 3), (2, 2, c)) for p, c in (
         ("x_200mf", 368), ("x_400mf", 384), ("x_600mf", 528), ("x_800mf", 672), ("x_1_6gf", 912),
@@ -30,11 +30,11 @@ CASES = {
         ("x_16gf", 2048), ("x_32gf", 2520), ("y_200mf", 368), ("y_400mf", 440), ("y_600mf", 608),
         ("y_800mf", 768), ("y_1_6gf", 888), ("y_3_2gf", 1512), ("y_4gf", 1088), ("y_6_4gf", 1296),
         ("y_8gf", 2016), ("y_12gf", 2240), ("y_16gf", 3024), ("y_32gf", 3712))},
-    "regnet_mini": ((32, 32, 3), (4, 4, 128)),
+    "regnet_mini": ((32, 32, 3), (2, 2, 128)),
     **{f"mnasnet{w}": ((64, 64, 3), (2, 2, 1280)) for w in ("0_5", "0_75", "1_0", "1_3", "_a1")},
-    "mnasnet_mini": ((32, 32, 3), (4, 4, 384)),
+    "mnasnet_mini": ((32, 32, 3), (2, 2, 384)),
     "nasnet_mobile": ((64, 64, 3), (2, 2, 1056)), "nasnet_large": ((64, 64, 3), (2, 2, 4032)),
-    "nasnet_mini": ((32, 32, 3), (4, 4, 288)),
+    "nasnet_mini": ((32, 32, 3), (2, 2, 288)),
 }
 MINIS = [n for n in CASES if convnets.model_info(n).mini]
 # Built by the registry-wide test only (the same classes at other widths and depths). Kept: EfficientNetV2's B0

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 import convnets
 from convnets.layers import init
 from convnets.summary import format_table, human, summarize
@@ -27,6 +29,15 @@ def test_every_registered_model_rows_add_up():
     for name in ("lenet5", "resnet20", "densenet_mini", "mobilenet_v2_mini", "vgg_mini", "nin_mini", "alexnet_mini"):
         s = convnets.summarize(counted(name))
         assert sum(r["params"] for r in s["layers"]) == s["trainable_params"], name
+
+
+@pytest.mark.parametrize("name", ["lenet5", "xception_mini", "shufflenet_v2_mini", "convnext_mini", "nasnet_mini",
+                                  "googlenet_mini"])
+def test_shapes_only_rows_equal_an_ordinary_pass(name):
+    """The registry-wide test counts with ``shapes_only`` (no arithmetic in convolutions, dense and
+    normalisation layers): every row (shape, parameters, MACs) is the one an ordinary pass gives."""
+    model = counted(name)
+    assert convnets.summarize(model, shapes_only=True) == convnets.summarize(model)
 
 
 def test_footer_mentions_batchnorm_statistics_only_when_there_are_some():

@@ -9,9 +9,11 @@ from convnets.layers.base import record_layers
 from convnets.models.base import Model
 
 
-def summarize(model: Model, input_shape: tuple[int, ...] | None = None, fields: bool = False) -> dict[str, Any]:
+def summarize(model: Model, input_shape: tuple[int, ...] | None = None, fields: bool = False,
+              shapes_only: bool = False) -> dict[str, Any]:
     """Layer-by-layer output shapes, parameters and MACs for one example (``fields``: and each layer's
-    receptive field and jump, ``receptive_fields``; ``convnets summary`` shows them).
+    receptive field and jump, ``receptive_fields``; ``convnets summary`` shows them; ``shapes_only``: the
+    convolutions and dense layers return zeros of their shape instead of computing, see ``record_layers``).
 
     MACs count the multiply-accumulates of convolutions and dense layers (plus
     LeNet's subsampling coefficients), the unit the papers call FLOPs or
@@ -25,10 +27,10 @@ def summarize(model: Model, input_shape: tuple[int, ...] | None = None, fields: 
 
         raise ConfigError(f"summarize expects a model (convnets.create_model(name)), got {type(model).__name__}")
     shape = tuple(input_shape or model.input_shape)
-    rows = record_layers(model, shape)
+    rows = record_layers(model, shape, shapes_only)
     extra = []
     for block, block_shape in model.training_only():
-        for r in record_layers(block, block_shape):
+        for r in record_layers(block, block_shape, shapes_only):
             r["name"] = f"{block.name}/{r['name']}" if r["name"] != block.name else r["name"]
             r["training_only"] = True
             extra.append(r)

@@ -23,6 +23,8 @@ class _Window(Layer):
     """What every sliding-window convolution here shares: its kernel, stride, dilation and padding
     (set once), the padding applied before the op, the input-channel check and the bias."""
 
+    shape_only = True
+
     def _set_window(self, kernel_size, stride, padding, dilation) -> None:
         self.kernel_size = pad.pair(kernel_size, "kernel_size")
         self.stride = pad.pair(stride, "stride")
@@ -178,6 +180,8 @@ class PartialConv2D(Layer):
     those kernels into one dense HWIO kernel (zeros elsewhere) and runs a single
     convolution.
     """
+
+    shape_only = True
 
     def __init__(
         self,

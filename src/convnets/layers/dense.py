@@ -14,6 +14,8 @@ class Dense(Layer):
     """``y = x W + b`` on the last axis; on a feature map (N, H, W, C) it is a 1x1 convolution
     (ConvNeXt's pointwise layers, as its code and Keras write them)."""
 
+    shape_only = True
+
     def __init__(
         self,
         in_features: int,

@@ -37,6 +37,8 @@ class BatchNorm(Layer):
         sequence Keras runs, so logits equal Keras's to the last bit.
     """
 
+    shape_only = True
+
     def __init__(
         self,
         channels: int,
@@ -106,6 +108,8 @@ class LayerNorm(Layer):
     under mixed precision.
     """
 
+    shape_only = True
+
     def __init__(self, channels: int, epsilon: float = 1e-6, name: str | None = None):
         super().__init__(name=name)
         self.channels, self.epsilon = channels, epsilon
@@ -127,6 +131,8 @@ class LayerNorm(Layer):
 class LayerScale(Layer):
     """``gamma * x`` per channel, gamma starting small (1e-6): a residual branch begins almost off and
     learns how much to count (CaiT, Touvron et al. 2021; ConvNeXt's blocks, Sec. 2 and its code)."""
+
+    shape_only = True
 
     def __init__(self, channels: int, init_value: float = 1e-6, name: str | None = None):
         super().__init__(name=name)

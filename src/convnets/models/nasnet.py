@@ -67,7 +67,8 @@ the classifier is an option (0 by default, as Keras).
 reduction-cell stem, Sec. 4.1's NASNet-A 6@768) scaled down for 28x28 and 32x32
 images on a 2-core CPU: N = 1 normal cell per stack instead of 6 and P = 288 (f = 12)
 instead of 768, a 32-filter stride-2 stem and one reduction cell before the first
-stack (so 32x32 ends at 2x2: 32 -> 15 -> 8 -> 4 -> 2; CIFAR's NASNet ends at 8x8), and BatchNorm momentum 0.9 rather than 0.9997 (five epochs are
+stack (so 32x32 ends at 2x2: 32 -> 15 -> 8 -> 4 -> 2; CIFAR's NASNet ends at 8x8),
+and BatchNorm momentum 0.9 rather than 0.9997 (five epochs are
 about 1,200 steps: with 0.9997 the moving statistics would barely leave their
 initial values). Both cells, both adjust paths (the normal cells reduce their p, the
 second reduction cell projects it) and the doubling of widths (6, 12, 24, 48) are kept.

@@ -81,11 +81,10 @@ from convnets.layers import (
     GlobalAvgPool,
     Normalization,
     Rescaling,
-    thread_shape,
 )
 from convnets.layers.base import Block, Layer, Shape
 from convnets.models.base import Model
-from convnets.models.efficientnet import MBConv, MBConvArgs
+from convnets.models.efficientnet import EfficientNet, MBConv, MBConvArgs
 from convnets.models.registry import Family, Paper, Reference, register
 
 FAMILY = Family("efficientnet_v2", "EfficientNetV2",
@@ -193,7 +192,7 @@ class FusedMBConv(Block):
         return (h, w, self.out_channels)
 
 
-class EfficientNetV2(Model):
+class EfficientNetV2(EfficientNet):
     """The stem, the fused and MBConv stages scaled by width and depth, a 1x1 conv to 1280 x width, pool,
     dropout, fc.
 
@@ -206,7 +205,7 @@ class EfficientNetV2(Model):
                  input_shape: Shape = (384, 384, 3), include_top: bool = True, pooling: str | None = None,
                  dropout: float | None = None, drop_connect: float | None = None,
                  include_preprocessing: bool = False, variant: str = "keras", name: str = "efficientnet_v2"):
-        super().__init__(num_classes, input_shape, name=name, include_top=include_top, pooling=pooling)
+        Model.__init__(self, num_classes, input_shape, name=name, include_top=include_top, pooling=pooling)
         if variant not in ("keras", "torchvision"):
             raise ConfigError(f"{name}: variant must be 'keras' or 'torchvision', got {variant!r}")
         bn = dict(bn_epsilon=1e-3, w_init="he_normal")  # 1e-3 in Keras and in torchvision's V2
@@ -241,16 +240,8 @@ class EfficientNetV2(Model):
         self.drop = Dropout(config.dropout if dropout is None else dropout, name="top_dropout")
         self.fc = Dense(top, num_classes, name="predictions") if include_top else None
 
-    def forward_features(self, x: tf.Tensor, training: bool = False) -> tf.Tensor:
-        for layer in (*self.front, self.stem, *self.blocks, self.top):
-            x = layer(x, training=training)
-        return x
-
-    def forward_head(self, x: tf.Tensor, training: bool = False) -> tf.Tensor:
-        return self.fc(self.drop(self.pool(x), training=training))
-
-    def feature_shape(self, input_shape: Shape) -> Shape:
-        return thread_shape((*self.front, self.stem, *self.blocks, self.top), input_shape)
+    # forward_features, forward_head and feature_shape: EfficientNet's (front, stem, blocks, top; pool,
+    # dropout, fc), which V2 keeps.
 
 
 KERAS, TORCHVISION, TIMM = "Keras Applications", "torchvision", "timm"

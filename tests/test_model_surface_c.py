@@ -10,11 +10,9 @@ combination and their pooled features are checked against the map.
 from __future__ import annotations
 
 import pytest
-import tensorflow as tf
-from surface_checks import every_top_and_pooling
+from surface_checks import assert_covered, every_top_and_pooling, headless_map
 
 import convnets
-from convnets.layers import init
 
 FAMILIES = ("squeezenet", "preact_resnet", "wide_resnet", "resnext", "senet")
 IMAGENET_64 = ((64, 64, 3), (2, 2, 2048))  # 64 -> 32 (conv1) -> 16 (pool1) -> 8 -> 4 -> 2
@@ -41,19 +39,14 @@ MINIS = [n for n in CASES if convnets.model_info(n).mini]
 
 
 def test_every_model_of_these_families_is_covered():
-    names = {n for n in convnets.list_models() if convnets.model_info(n).family.name in FAMILIES}
-    assert names == set(CASES) | SKIPPED
+    assert_covered(FAMILIES, CASES, SKIPPED)
 
 
 @pytest.mark.parametrize("name", list(CASES))
 def test_features_without_the_top(name):
     shape, features = CASES[name]
     info = convnets.model_info(name)
-    with init.zeros_only():
-        m = convnets.create_model(name, input_shape=shape, include_top=False)
-    assert m.num_features == features[-1] and m.feature_shape(shape) == features
-    assert m.output_shape() == features
-    assert tuple(m(tf.zeros((1, *shape))).shape) == (1, *features)
+    m = headless_map(name, shape, features)
     # The classifier, a Dense (or SqueezeNet's 1x1 conv10) on num_features, is all that is gone.
     assert info.params[0] - m.trainable_params == (features[-1] + 1) * info.num_classes
 

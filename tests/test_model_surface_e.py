@@ -8,10 +8,8 @@ the counts.
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
-import tensorflow as tf
-from surface_checks import every_top_and_pooling
+from surface_checks import assert_covered, every_top_and_pooling, head_params, headless_map
 
 import convnets
 from convnets.layers import init
@@ -51,27 +49,19 @@ for _name in SKIPPED:
     del CASES[_name]
 
 
-def _head_params(model: convnets.Model) -> int:
-    return sum(int(np.prod(v.shape)) for v in model.head_variables())
-
-
 def test_every_model_of_these_families_is_covered():
-    names = {n for n in convnets.list_models() if convnets.model_info(n).family.name in FAMILIES}
-    assert names == set(CASES) | SKIPPED
+    assert_covered(FAMILIES, CASES, SKIPPED)
 
 
 @pytest.mark.parametrize("name", list(CASES))
 def test_features_without_the_top(name):
     shape, features = CASES[name]
     info = convnets.model_info(name)
+    m = headless_map(name, shape, features)
     with init.zeros_only():
-        m = convnets.create_model(name, input_shape=shape, include_top=False)
         top = convnets.create_model(name, input_shape=shape)
-    assert m.num_features == features[-1] and m.feature_shape(shape) == features
-    assert m.output_shape() == features
-    assert tuple(m(tf.zeros((1, *shape))).shape) == (1, *features)
-    assert info.params[0] - m.trainable_params == _head_params(top)  # only the head is gone
-    assert _head_params(top) == (features[-1] + 1) * info.num_classes
+    assert info.params[0] - m.trainable_params == head_params(top)  # only the head is gone
+    assert head_params(top) == (features[-1] + 1) * info.num_classes
 
 
 @pytest.mark.parametrize("name", MINIS)

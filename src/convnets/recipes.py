@@ -90,8 +90,9 @@ RECIPES: tuple[Recipe, ...] = (
     # SqueezeNet's mini underfits in 5 (90.59%: 92.5% train accuracy under augmentation and dropout): 7.
     Recipe("squeezenet_mini", train=dict(_FAST_MINI, epochs=7)),
     # ShuffleNet v2's mini (stride-1 stem) ended 5 epochs at 90.77% on Fashion-MNIST (93.3% train accuracy):
-    # 7. With the stride-2 stem it has now (4x fewer MACs), 7 epochs end at 90.31%: short of 91%.
-    Recipe("shufflenet_v2_mini", "fashion_mnist", train=dict(epochs=7)),
+    # 7. With the stride-2 stem it has now (4x fewer MACs), 7 epochs end at 90.31%: short of 91%; 12 end
+    # at 91.24% in 220 s (seed 0, 3,276 img/s on this 2-core machine).
+    Recipe("shufflenet_v2_mini", "fashion_mnist", train=dict(epochs=12)),
     # RegNet's mini runs at ~1,400 img/s on 2 cores: 5 epochs end at 89.93%, 10 at 91.99% in 437 s.
     Recipe("regnet_mini", "fashion_mnist", train=dict(epochs=10)),
     # ResNet-20, Sec. 4.2: SGD with momentum 0.9, 4-pixel-padded crops and flips; the paper's 164

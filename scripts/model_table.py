@@ -59,7 +59,8 @@ def models_md() -> str:
 
 def family_table() -> str:
     """The README's table: one row per family, its models and its file."""
-    lines = ["| family | full (paper) | mini (trains on a laptop CPU) | file |", "| --- | --- | --- | --- |"]
+    lines = ["| family | full (paper) | mini (trains on a laptop CPU) | file | diagram |",
+             "| --- | --- | --- | --- | --- |"]
     rows = entries()
     for fam in list_families():
         names = [r["name"] for r in rows if r["family"] == fam.name]
@@ -67,7 +68,7 @@ def family_table() -> str:
         minis = ", ".join(f"`{n}`" for n in names if model_info(n).mini) or "-"
         module = model_info(fam.full).builder.__module__.rsplit(".", 1)[-1]
         lines.append(f"| [{fam.title}](docs/architectures/{fam.name}.md) ({fam.year}) | {full} | {minis} | "
-                     f"`models/{module}.py` |")
+                     f"`models/{module}.py` | [{fam.full}](docs/images/arch-{fam.name}.svg) |")
     return "\n".join(lines)
 
 

@@ -189,6 +189,16 @@ def build_parser() -> argparse.ArgumentParser:
     _add_model_options(p)
     p.add_argument("--json", action="store_true", help="print one JSON object")
 
+    p = sub.add_parser("draw", help="a diagram of a model: its stages, and one block of each kind opened up",
+                       description="Drawn from the model itself (traced, nothing computed): the stem, the stages and "
+                       "the head with output shapes and parameters, beside the first block of each kind opened up "
+                       "(branches, shortcuts, concatenations, gates, channel shuffles). SVG keeps the text as text.")
+    p.add_argument("model")
+    _add_model_options(p)
+    p.add_argument("--depth", choices=("stages", "blocks", "layers"), default="stages",
+                   help="the overview's boxes: one per stage (default), per block, or every layer's graph")
+    p.add_argument("--out", required=True, metavar="FILE.svg|png", help="the picture to write")
+
     p = sub.add_parser("train", help="train a model; writes a run directory", description=TRAIN_HELP,
                        formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("model")
@@ -396,6 +406,23 @@ def cmd_summary(args: argparse.Namespace) -> None:
     print(json.dumps(s, indent=2) if args.json else format_table(s))
 
 
+def cmd_draw(args: argparse.Namespace) -> None:
+    from convnets.catalog import check_name
+
+    check_name(args.model)
+    from convnets.errors import ConfigError
+
+    if Path(args.out).suffix.lower() not in (".svg", ".png"):
+        raise ConfigError(f"--out {args.out}: write a .svg or a .png file")
+    from convnets.layers import init
+    from convnets.viz import diagram
+
+    with init.zeros_only():  # the picture needs shapes and counts, not random weights
+        model = _build_model(args)
+    path = diagram.save(diagram.draw(model, args.depth), args.out)
+    print(f"wrote {path}")
+
+
 def _dataset_label(name: str) -> str:
     """A data set's part of the default run directory: "mnist", or an image folder's own name."""
     return os.path.basename(os.path.normpath(name[len("folder:"):])) if name.startswith("folder:") else name
@@ -596,9 +623,9 @@ def cmd_convert_torch(args: argparse.Namespace) -> None:
           f"({r['trainable_params']:,} params)")
 
 
-COMMANDS = {"list": cmd_list, "compare": cmd_compare, "summary": cmd_summary, "train": cmd_train, "evaluate": cmd_evaluate,
-            "predict": cmd_predict, "embed": cmd_embed, "plot": cmd_plot, "filters": cmd_filters, "features": cmd_features,
-            "gradcam": cmd_gradcam, "export": cmd_export, "convert-keras": cmd_convert_keras,
+COMMANDS = {"list": cmd_list, "compare": cmd_compare, "summary": cmd_summary, "draw": cmd_draw, "train": cmd_train,
+            "evaluate": cmd_evaluate, "predict": cmd_predict, "embed": cmd_embed, "plot": cmd_plot, "filters": cmd_filters,
+            "features": cmd_features, "gradcam": cmd_gradcam, "export": cmd_export, "convert-keras": cmd_convert_keras,
             "convert-torch": cmd_convert_torch}
 
 

@@ -184,19 +184,25 @@ class _Recorder:
         self.rows: list[dict[str, Any]] = []
         self.keep_outputs = keep_outputs  # feature maps and Grad-CAM need the tensors
         self.shapes_only = shapes_only  # layers with shape_only = True return zeros of their output's shape
+        self.calls = 0  # layer calls entered so far: a row's "entered" orders it among the calls (diagrams)
+        self.entered: list[int] = []
 
     def enter(self, layer: Layer) -> None:
         self.stack.append(layer.name)
+        self.entered.append(self.calls)
+        self.calls += 1
 
     def exit(self, layer: Layer, x: tf.Tensor, y: tf.Tensor) -> None:
         path = "/".join(self.stack[1:]) or layer.name  # drop the model's own name
         self.stack.pop()
+        entered = self.entered.pop()
         if isinstance(layer, Block):
             # Blocks (a residual unit, a dense block) are listed only when outputs are
             # kept: their output is what a learner wants to look at; the model is not.
             if self.keep_outputs and self.stack and len(y.shape) > 1:
                 self.rows.append({"name": path, "type": type(layer).__name__, "block": True,
-                                  "output_shape": [int(d) for d in y.shape[1:]], "layer": layer, "output": y})
+                                  "output_shape": [int(d) for d in y.shape[1:]], "layer": layer, "output": y,
+                                  "input": x, "entered": entered, "params": layer.trainable_params})
             return
         in_shape = tuple(int(d) for d in x.shape[1:])
         self.rows.append(
@@ -211,7 +217,7 @@ class _Recorder:
             }
         )
         if self.keep_outputs:
-            self.rows[-1]["output"] = y
+            self.rows[-1].update(output=y, input=x, entered=entered)
 
     def __enter__(self) -> "_Recorder":
         _Recorder.active = self

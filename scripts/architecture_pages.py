@@ -221,13 +221,21 @@ def index(families: list[Family]) -> str:
               for f in families]
     lines += ["", "Alongside: [models.md](models.md) (every model's counts), [results.md](results.md) "
               "(measured accuracy), [benchmarks.md](benchmarks.md) and [time_to_accuracy.md](time_to_accuracy.md) "
-              "(speed beside Keras and PyTorch), and the notebooks in `notebooks/`:", "",
+              "(speed beside Keras and PyTorch), and the notebooks in `notebooks/` (in Portuguese in "
+              "`notebooks/pt-BR/`, the same code; each is a page of this site):", "",
+              "0. `00_tf1_to_tf2.ipynb`: the same LeNet-5 in TensorFlow 1.x style and as this project writes it, "
+              "side by side",
               "1. `01_lenet5.ipynb`: LeNet-5 from the layers up, trained on MNIST",
               "2. `02_alexnet_to_vgg.ipynb`: depth and small kernels",
               "3. `03_residual.ipynb`: a plain net and a ResNet of the same depth side by side",
               "4. `04_mobilenet.ipynb`: depthwise separable convolutions, cost against accuracy as alpha changes",
-              "5. `05_resnet_variants.ipynb`: ResNet-20 beside its pre-activation, wide, ResNeXt and SE forms on one "
-              "budget", ""]
+              "5. `05_resnet_variants.ipynb`: wider, grouped, attended: ResNet-20 beside its pre-activation, wide, "
+              "ResNeXt and SE forms on one budget",
+              "6. `06_compound_scaling.ipynb`: EfficientNet's compound scaling applied to a mini and measured",
+              "7. `07_modernising_a_resnet.ipynb`: the ConvNeXt roadmap (its Figure 2) applied step by step to a "
+              "small ResNet",
+              "8. `08_what_the_ops_compute.ipynb`: convolution by hand (loops, im2col, `tf.nn.conv2d`), stride, "
+              "padding, dilation, groups, pooling's gradient, a backward pass by hand", ""]
     if (ROOT / "docs" / "images" / "compare.png").is_file():
         lines += ["## Accuracy against cost", "", "Drawn by `convnets compare --plot docs/images/compare.png`: the "
                   "published ImageNet top-1 of every full model against its MACs and parameters, and our minis' "

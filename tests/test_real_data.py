@@ -30,12 +30,14 @@ def test_lenet5_modern_one_epoch_on_mnist(data_dir, tmp_path):
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("seed", [0, 1, 2])
 @pytest.mark.parametrize("model_name,dataset_name", [k for k in TARGETS if k[1] != "digits"])
-def test_recipe_reaches_its_target(model_name, dataset_name, data_dir, tmp_path):
-    """Each recipe of docs/results.md, run in full (minutes to hours), reaches its target."""
+def test_recipe_reaches_its_target(model_name, dataset_name, seed, data_dir, tmp_path):
+    """Each recipe of docs/results.md, run in full (minutes to hours), reaches its target on every one of seeds
+    0, 1 and 2: a result is a claim about the recipe, not about a lucky seed."""
     target, _ = TARGETS[model_name, dataset_name]
-    m = run_recipe(model_name, dataset_name, data_dir, tmp_path)
-    assert m["epochs"] == recipe_for(model_name, dataset_name).epochs
+    m = run_recipe(model_name, dataset_name, data_dir, tmp_path, seed=seed)
+    assert m["epochs"] == recipe_for(model_name, dataset_name).epochs and m["seed"] == seed
     assert m["test_accuracy"] >= target
 
 

@@ -79,6 +79,7 @@ BAD_SETTINGS = [
     ("epochs", 2.5, "epochs must be a whole number, got 2.5 (float)"),
     ("epochs", True, "epochs must be a whole number, got True (bool)"),
     ("batch_size", 0, "batch size must be >= 1, got 0"),
+    ("steps_per_call", 0, "steps_per_call must be >= 1, got 0"),
     ("optimizer", "lion", "optimizer must be one of sgd, nesterov, adam, adamw, rmsprop, got 'lion'"),
     ("lr", 0, "learning rate must be > 0, got 0.0"),
     ("lr", "0.1", "learning rate must be a number, got '0.1' (str)"),
@@ -263,16 +264,18 @@ def test_resume_gives_identical_weights(digits, tmp_path):
     assert len(pd.read_csv(tmp_path / "b" / "history.csv")) == 2
 
 
-def test_interrupt_mid_epoch_resumes_to_identical_weights(digits, tmp_path, monkeypatch):
+@pytest.mark.parametrize("steps_per_call", [1, 8])
+def test_interrupt_mid_epoch_resumes_to_identical_weights(digits, tmp_path, monkeypatch, steps_per_call):
     """A real Ctrl-C (SIGINT from another thread) inside epoch 2; the resumed run ends
     where an uninterrupted one does, to the bit. The loop's test-only pause hook holds
-    it at step 100 until the signal arrives, so the place does not depend on speed."""
+    it at step 100 until the signal arrives, so the place does not depend on speed. With 8 steps
+    per call the interrupt lands after the call that took step 100: steps 99-106, batch 16."""
     import _thread
     import threading
     import time
 
     tf.config.experimental.enable_op_determinism()
-    cfg = TrainConfig(epochs=3, batch_size=16, lr=3e-3, schedule="cosine", seed=5)
+    cfg = TrainConfig(epochs=3, batch_size=16, lr=3e-3, schedule="cosine", seed=5, steps_per_call=steps_per_call)
     quiet = dict(progress=False, log=lambda s: None)
     straight = fresh_model(5)
     train(straight, digits, cfg, tmp_path / "a", **quiet)
@@ -291,7 +294,9 @@ def test_interrupt_mid_epoch_resumes_to_identical_weights(digits, tmp_path, monk
     with pytest.raises(KeyboardInterrupt):
         train(fresh_model(5), digits, cfg, tmp_path / "b", progress=False, log=lines.append)
     monkeypatch.delenv("CONVNETS_TEST_PAUSE_AT")
-    assert "interrupted in epoch 2 after batch 10; checkpoint saved in " + str(tmp_path / "b" / "checkpoints") in lines
+    batch = 10 if steps_per_call == 1 else 16
+    assert f"interrupted in epoch 2 after batch {batch}; checkpoint saved in " + str(tmp_path / "b" / "checkpoints") \
+        in lines
     resumed = fresh_model(5)
     train(resumed, digits, cfg, tmp_path / "b", resume=True, **quiet)
     for a, b in zip(straight.trainable_variables, resumed.trainable_variables):
@@ -447,6 +452,25 @@ def test_run_files_are_created_with_the_umask(digits, tmp_path):
     run = tmp_path / "r"
     files = [run / "config.json", run / "history.csv", run / "metrics.json", *(run / "checkpoints").iterdir()]
     assert {f.name: oct(f.stat().st_mode & 0o777) for f in files} == {f.name: "0o644" for f in files}
+
+
+def test_steps_per_call_takes_the_same_steps(digits, tmp_path):
+    """Several steps per call (batches taken inside the graph) train the same network as one step per call:
+    the same batches in the same order, the same updates, the same sums; 23 batches an epoch, 5 a call."""
+    tf.config.experimental.enable_op_determinism()
+    quiet = dict(progress=False, log=lambda s: None)
+    runs = {}
+    for k in (1, 5):
+        cfg = TrainConfig(epochs=2, batch_size=64, lr=3e-3, schedule="cosine", seed=2, augment="flip", steps_per_call=k)
+        model = fresh_model(2)
+        metrics = train(model, digits, cfg, tmp_path / f"k{k}", **quiet)
+        runs[k] = model, metrics, pd.read_csv(tmp_path / f"k{k}" / "history.csv")
+    (one, m1, h1), (five, m5, h5) = runs[1], runs[5]
+    for a, b in zip(one.trainable_variables, five.trainable_variables):
+        np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(h1["loss"], h5["loss"], rtol=1e-5)
+    assert list(h1["images"]) == list(h5["images"]) == [1437, 1437]
+    assert m1["test_accuracy"] == m5["test_accuracy"]
 
 
 def test_divergence_stops_with_step_and_keeps_checkpoint(digits, tmp_path):

@@ -105,6 +105,11 @@ class TrainConfig:
                                 "(GoogLeNet: 0.3, Szegedy et al. 2014, Sec. 5)", range=AT_LEAST_0)
     seed: int = setting(0, "seed for the weights, the data order, augmentation, dropout and --val-split's "
                         "held-out images", range=AT_LEAST_0)
+    steps_per_call: int = setting(1, "training steps per call of the compiled function: the batches are taken "
+                                  "from the input pipeline inside the graph and the loss is read once per call, "
+                                  "so small networks stop waiting on Python (the same steps, the same weights; "
+                                  "an interrupt and the progress bar land between calls)", range=AT_LEAST_1,
+                                  metavar="K")
     jit_compile: bool = setting(False, "compile the training and evaluation steps with XLA (off by default: "
                                 "compile time dominates short CPU runs)")
     fused_batch_norm: bool = setting(True, "train BatchNorm with one FusedBatchNormV3 kernel; off: the step-by-step "

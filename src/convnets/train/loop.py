@@ -45,8 +45,8 @@ from convnets.train.state import TrainState
 
 tf = import_tensorflow()  # once, quietly (convnets/train/__init__.py)
 
-__all__ = ["PARTIAL_EPOCH", "TrainingDiverged", "evaluate_dataset", "make_eval_step", "make_train_step", "run_epoch",
-           "train"]
+__all__ = ["PARTIAL_EPOCH", "TrainingDiverged", "evaluate_dataset", "make_eval_step", "make_multi_step",
+           "make_train_step", "run_epoch", "train"]
 
 
 class TrainingDiverged(ConvnetsError):
@@ -133,6 +133,23 @@ def make_train_step(model: Model, optimizer: Any, config: TrainConfig, input_sha
     return train_step
 
 
+def make_multi_step(step: Callable) -> Callable:
+    """``steps(iterator, n) -> last loss``: ``n`` training steps in one call, each batch taken from the
+    tf.data ``iterator`` inside the graph. The same steps as ``n`` calls of ``step`` (which adds every
+    batch to the epoch's sums), without a return to Python between them: for a small network the
+    per-call work (dispatch, the iterator's next batch, reading the loss) costs as much as the step."""
+
+    @tf.function
+    def steps(iterator: Any, n: tf.Tensor) -> tf.Tensor:
+        loss = tf.constant(0.0, tf.float32)
+        for _ in tf.range(n):
+            x, y = next(iterator)
+            loss = tf.cast(step(x, y)[0], tf.float32)
+        return loss
+
+    return steps
+
+
 def make_eval_step(model: Model, input_shape: tuple[int, ...], jit_compile: bool = False) -> Callable:
     spec = (tf.TensorSpec((None, *input_shape), tf.float32),)
 
@@ -188,28 +205,47 @@ def _pause_for_test(seconds: float = 600.0) -> None:
         time.sleep(0.05)
 
 
+def _calls(train_step: Callable, multi_step: Callable | None, batches: Iterable, k: int,
+           remaining: int) -> Iterable[tuple[int, float]]:
+    """Run the epoch's ``remaining`` batches, ``k`` per call with ``multi_step``; yield after each call the
+    steps it took and the last one's loss."""
+    if k == 1 or multi_step is None:
+        for x, y in batches:
+            yield 1, float(train_step(x, y)[0])
+        return
+    iterator = iter(batches)
+    while remaining > 0:
+        n = min(k, remaining)
+        loss = float(multi_step(iterator, tf.constant(n, tf.int64)))
+        remaining -= n
+        yield n, loss
+
+
 def run_epoch(state: TrainState, train_step: Callable, batches: Iterable, epoch: int,
-              partial: tuple[Mean, float] | None = None, live_bar: bool = False) -> tuple[Mean, float]:
+              partial: tuple[Mean, float] | None = None, live_bar: bool = False,
+              multi_step: Callable | None = None) -> tuple[Mean, float]:
     """Train on ``epoch``'s ``batches`` (0-based; the rest of them when resuming it from
     ``partial``, its saved sums and seconds); return its loss/accuracy sums and training
-    seconds. ``train_step`` adds each batch to ``state.sums`` as it updates the weights."""
+    seconds. ``train_step`` adds each batch to ``state.sums`` as it updates the weights;
+    ``multi_step`` (``make_multi_step``) runs ``config.steps_per_call`` of them per call."""
     first = state.start_epoch(epoch, partial)
     pause_at = os.environ.get(PAUSE_AT)
     bar = tqdm(total=state.steps_per_epoch, initial=state.batches, desc=f"epoch {epoch + 1}/{state.config.epochs}",
                disable=not live_bar, leave=False, file=sys.stderr)
     try:
-        for x, y in batches:
-            loss = float(train_step(x, y)[0])
+        for n, loss in _calls(train_step, multi_step, batches, state.config.steps_per_call,
+                              state.steps_per_epoch - state.batches):
             if not math.isfinite(loss):
+                where = f"step {state.step}" if n == 1 else f"steps {state.step - n + 1}-{state.step}"
                 raise TrainingDiverged(
-                    f"loss became {loss} at step {state.step} (epoch {epoch + 1}); the last good checkpoint "
+                    f"loss became {loss} at {where} (epoch {epoch + 1}); the last good checkpoint "
                     f"(epoch {state.epoch}) is kept in {state.manager.directory}. "
                     f"Try a lower learning rate, e.g. --lr {state.config.lr / 10:g}"
                 )
-            if pause_at is not None and pause_at == str(state.step):
+            if pause_at is not None and pause_at.isdigit() and state.step - n < int(pause_at) <= state.step:
                 _pause_for_test()
-            bar.update(1)
-            if not bar.disable and (bar.n % 10 == 0 or bar.n == bar.total):
+            bar.update(n)
+            if not bar.disable and (bar.n % 10 < n or bar.n == bar.total):
                 so_far = state.sums.read()
                 bar.set_postfix(loss=f"{so_far.loss:.4f}", acc=f"{so_far.accuracy:.4f}",
                                 img_s=f"{(so_far.n - first.n) / state.batch_seconds():.0f}")
@@ -268,6 +304,8 @@ def train(
 
     train_step = make_train_step(model, state.optimizer, config, model.input_shape, strategy, state.loss_scale,
                                  state.sums)
+    # Several steps per call on one device (a distributed dataset's batches come to Python per step).
+    multi_step = make_multi_step(train_step) if config.steps_per_call > 1 and not is_distributed(strategy) else None
     logits_of = make_eval_step(model, model.input_shape, config.jit_compile)
     test_data = make_dataset(dataset, "test", spec, config.batch_size)
     val_data = test_data if held is None else make_dataset(replace(dataset, test=held), "test", spec, config.batch_size)
@@ -278,7 +316,7 @@ def train(
     try:
         for epoch in range(state.epoch, config.epochs):
             batches = _epoch_batches(dataset, spec, config, epoch, state.batches, strategy)
-            meter, seconds = run_epoch(state, train_step, batches, epoch, partial, live_bar)
+            meter, seconds = run_epoch(state, train_step, batches, epoch, partial, live_bar, multi_step)
             partial = None
             val, _, _ = evaluate_dataset(model, val_data, logits_of)
             history.append(_history_row(epoch, meter, val, seconds, state, _validation(config, held)))

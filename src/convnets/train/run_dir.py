@@ -60,7 +60,7 @@ class RunDir:
                                   f"not {run_config[what]}")
         before = TrainConfig.from_dict(old["train"]).to_dict()  # settings added since the run was made: their defaults
         changed = [f"{k} {before.get(k)!r} -> {v!r}" for k, v in run_config["train"].items()
-                   if k not in ("epochs", "tta") and before.get(k) != v]  # tta: only the final test
+                   if k not in ("epochs", "tta", "steps_per_call") and before.get(k) != v]  # the same steps
         if changed:
             raise ConfigError(f"cannot resume: {self.path} was trained with other settings: {', '.join(changed)}; "
                               "only --epochs may change when resuming (use another --out for a new run)")

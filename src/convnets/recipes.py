@@ -72,6 +72,13 @@ RECIPES: tuple[Recipe, ...] = (
     Recipe("lenet5", train=dict(epochs=20, batch_size=64, optimizer="adam", lr=1e-3, schedule="cosine",
                                 augment="crop")),
     Recipe("lenet5_modern", train=dict(epochs=15, batch_size=64, optimizer="adam", lr=2e-3, schedule="cosine")),
+    # LeNet-5 modern on MNIST, fast (FAST-TRAINING.md: short one-cycle-like schedules): batch 128, Adam at 3e-3
+    # after half an epoch of warm-up, a cosine to zero, label smoothing 0.1, 6 epochs: 99.04%, 99.05%, 99.05%
+    # on seeds 0, 1, 2 in about 26 s of training on 2 cores. Without label smoothing 99.08/99.03/98.97%
+    # (seed 2 short); with 4-pixel shifts 98.67% (seed 0: 6 epochs are too few for augmented data).
+    Recipe("lenet5_modern", "mnist", train=dict(epochs=6, batch_size=128, optimizer="adam", lr=3e-3,
+                                                schedule="cosine", warmup_epochs=0.5, label_smoothing=0.1),
+           target=0.99, source="target 99.0%, in at most 30 s of training"),
     Recipe("vgg_mini", train=dict(_MINI, epochs=12)),
     Recipe("alexnet_mini", train=dict(_MINI, epochs=12, lr=1e-3)),
     Recipe("nin_mini", train=dict(_MINI, epochs=12)),

@@ -175,20 +175,40 @@ def check_tta(tta: str) -> None:
         raise ConfigError(f"unknown test-time augmentation {tta!r}; expected one of {', '.join(TTA_MODES)}")
 
 
+def _batch_stats(logits_of: Callable, tta: str, input_shape: tuple[int, ...]) -> Callable:
+    """``(x, y) -> (mean loss, top-1 hits, top-5 hits, probabilities)`` as one compiled call per batch: as
+    separate eager ops they cost more than a small network's forward pass. Built once per ``logits_of``
+    and test-time augmentation (the training loop evaluates every epoch with the same ones)."""
+    per_tta = getattr(logits_of, "_convnets_batch_stats", None)  # kept on the function: gone with it
+    if per_tta is None:
+        per_tta = {}
+        logits_of._convnets_batch_stats = per_tta  # type: ignore[attr-defined]
+    if tta not in per_tta:
+        logits = flip_averaged(logits_of) if tta == "flip" else logits_of
+        spec = (tf.TensorSpec((None, *input_shape), tf.float32), tf.TensorSpec((None,), tf.int64))
+
+        @tf.function(input_signature=spec)
+        def batch_stats(x: tf.Tensor, y: tf.Tensor) -> tuple[tf.Tensor, ...]:
+            z = logits(x)
+            return cross_entropy(y, z), topk_hits(y, z, 1), topk_hits(y, z, 5), tf.nn.softmax(z)
+
+        per_tta[tta] = batch_stats
+    return per_tta[tta]
+
+
 def evaluate_dataset(model: Model, data: tf.data.Dataset, logits_of: Callable | None = None,
                      tta: str = "none") -> tuple[Mean, np.ndarray, np.ndarray]:
     """Loss/accuracy over a dataset, plus all labels and softmax probabilities (``tta="flip"``: of each
     image and its mirror averaged, ``flip_averaged``)."""
     check_tta(tta)
     logits_of = logits_of or make_eval_step(model, model.input_shape)
-    if tta == "flip":
-        logits_of = flip_averaged(logits_of)
+    batch_stats = _batch_stats(logits_of, tta, model.input_shape)
     meter, labels, probs = Mean(), [], []
     for x, y in data:
-        logits = logits_of(x)
-        meter.update(float(cross_entropy(y, logits)), int(topk_hits(y, logits, 1)), int(topk_hits(y, logits, 5)), int(y.shape[0]))
+        loss, top1, top5, p = batch_stats(x, tf.cast(y, tf.int64))
+        meter.update(float(loss), int(top1), int(top5), int(y.shape[0]))
         labels.append(y.numpy())
-        probs.append(tf.nn.softmax(logits).numpy())
+        probs.append(p.numpy())
     return meter, np.concatenate(labels), np.concatenate(probs)
 
 

@@ -114,3 +114,31 @@ def test_profile_ops_shows_backward_convolutions_on_onednn(tmp_path):
         assert all(k.startswith("_Mkl") for k in convs), convs
         assert any("FusedBatchNorm" in k for k in ours), sorted(ours)
     assert "wall time per step" in proc.stdout
+
+
+def test_end_to_end_script_runs(tmp_path, data_dir):
+    """A tiny run of the whole-job benchmark: the convnets command line, Keras fit and the PyTorch loop
+    each train, and the ratios in the JSON are the ones their medians give."""
+    from conftest import extra_or_skip
+
+    extra_or_skip("torch")
+    out = tmp_path / "e2e.json"
+    proc = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "end_to_end.py"), "--train-subset", "512",
+                           "--epochs", "1", "--repeats", "1", "--data-dir", str(data_dir), "--json", str(out)],
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    report = json.loads(out.read_text())
+    assert report["settings"]["train_subset"] == 512 and report["machine"]["cores"] > 0
+    med, ratios = report["medians"], report["ratios"]
+    assert set(med) == {"convnets K=1", "convnets K=16", "Keras spe=1", "Keras spe=32", "PyTorch"}
+    assert all(m["images_per_second"] > 0 and m["job_images_per_second"] > 0 for m in med.values())
+    assert {r["params"] for r in report["runs"]} == {61_706} and len(report["runs"]) == 5
+    assert all(r["images"] == 512 for r in report["runs"])
+    assert not next(r for r in report["runs"] if r["variant"] == "PyTorch")["tensorflow_imported"]
+    keras = max(med["Keras spe=1"]["images_per_second"], med["Keras spe=32"]["images_per_second"])
+    for k in ("convnets K=1", "convnets K=16"):
+        assert ratios[f"{k} / Keras"] == pytest.approx(med[k]["images_per_second"] / keras)
+        assert ratios[f"{k} / PyTorch"] == pytest.approx(med[k]["images_per_second"] / med["PyTorch"]["images_per_second"])
+        phases = report["phases"][k]["phases"]  # the job's phases, timed once more
+        assert phases["training epochs"] > 0 and phases["evaluation"] > 0 and phases["import"] > 0
+    assert "| convnets K=1 / PyTorch |" in proc.stdout

@@ -80,6 +80,11 @@ RECIPES: tuple[Recipe, ...] = (
     # after half an epoch of warm-up, a cosine to zero, label smoothing 0.1, 6 epochs: 99.04%, 99.05%, 99.05%
     # on seeds 0, 1, 2 in about 26 s of training on 2 cores. Without label smoothing 99.08/99.03/98.97%
     # (seed 2 short); with 4-pixel shifts 98.67% (seed 0: 6 epochs are too few for augmented data).
+    # On Fashion-MNIST the recipe above (15 epochs, batch 64, 2e-3) ended at 90.76% on seed 0 and at exactly 90.00%
+    # on seed 1. Batch 128 at 3e-3 after half an epoch of warm-up, label smoothing 0.1 and flips, 20 epochs:
+    # 91.11/91.17/90.59% on seeds 0/1/2 in 75-79 s each (10 epochs: 90.09/90.24%, too close to the target).
+    Recipe("lenet5_modern", "fashion_mnist", train=dict(epochs=20, batch_size=128, lr=3e-3, warmup_epochs=0.5,
+                                                        label_smoothing=0.1, augment="flip")),
     Recipe("lenet5_modern", "mnist", train=dict(epochs=6, batch_size=128, optimizer="adam", lr=3e-3,
                                                 schedule="cosine", warmup_epochs=0.5, label_smoothing=0.1),
            target=0.99, source="target 99.0%, in at most 30 s of training"),

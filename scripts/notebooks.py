@@ -386,8 +386,8 @@ for alpha in (1.0, 0.75, 0.5, 0.25):
 table = pd.DataFrame(rows)
 table["paper MACs (M)"] = [569, 325, 149, 41]  # Table 6
 table.round(2)"""),
-        md("## Accuracy against cost: the mini at four widths on Fashion-MNIST",
-           "## Acurácia em função do custo: a versão mini em quatro larguras no Fashion-MNIST"),
+        md("## Accuracy against cost: the mini at three widths on Fashion-MNIST",
+           "## Acurácia em função do custo: a versão mini em três larguras no Fashion-MNIST"),
         code(TRAIN_HELPER),
         code("""\
 fashion = load_dataset("fashion_mnist").subset(600 if QUICK else 10000, 500 if QUICK else 2000)

@@ -410,13 +410,10 @@ def cmd_draw(args: argparse.Namespace) -> None:
     from convnets.catalog import check_name
 
     check_name(args.model)
-    from convnets.errors import ConfigError
-
-    if Path(args.out).suffix.lower() not in (".svg", ".png"):
-        raise ConfigError(f"--out {args.out}: write a .svg or a .png file")
     from convnets.layers import init
     from convnets.viz import diagram
 
+    diagram.check_out(args.out)  # before the model is built
     with init.zeros_only():  # the picture needs shapes and counts, not random weights
         model = _build_model(args)
     path = diagram.save(diagram.draw(model, args.depth), args.out)

@@ -227,9 +227,9 @@ def _pause_for_test(seconds: float = 600.0) -> None:
 
 def _calls(train_step: Callable, multi_step: Callable | None, batches: Iterable, k: int,
            remaining: int) -> Iterable[tuple[int, float]]:
-    """Run the epoch's ``remaining`` batches, ``k`` per call with ``multi_step``; yield after each call the
-    steps it took and the last one's loss."""
-    if k == 1 or multi_step is None:
+    """Run the epoch's ``remaining`` batches, ``k`` per call with ``multi_step`` (None: one ``train_step`` per
+    batch); yield after each call the steps it took and the last one's loss."""
+    if multi_step is None:
         for x, y in batches:
             yield 1, float(train_step(x, y)[0])
         return

@@ -87,7 +87,6 @@ class Node:
 class Trace:
     """One traced forward pass: every layer call's row (``layer_outputs``), the graph input and output."""
 
-    model: Model
     rows: list[dict[str, Any]]
     input: tf.Tensor
     output: tf.Tensor
@@ -106,15 +105,15 @@ def trace(model: Model) -> Trace:
         return y
 
     forward.get_concrete_function(tf.TensorSpec((1, *model.input_shape), tf.float32))
-    return Trace(model, recorded["rows"], recorded["input"], recorded["output"])
+    return Trace(recorded["rows"], recorded["input"], recorded["output"])
 
 
 def _shape(row_or_tensor: Any) -> str:
+    """A row's output shape, or a tensor's, or a block's several (NASNet's cells take this and the previous
+    cell's output): "16x16x32"."""
     if isinstance(row_or_tensor, dict):
-        dims = row_or_tensor["output_shape"]
-    else:  # a tensor, or a block's several (NASNet's cells take this and the previous cell's output)
-        return ", ".join("x".join(str(int(d)) for d in t.shape[1:]) for t in tf.nest.flatten(row_or_tensor))
-    return "x".join(str(int(d)) for d in dims)
+        return "x".join(str(int(d)) for d in row_or_tensor["output_shape"])
+    return ", ".join("x".join(str(int(d)) for d in t.shape[1:]) for t in tf.nest.flatten(row_or_tensor))
 
 
 def _pair(v: Any) -> tuple[int, int]:
@@ -154,7 +153,6 @@ class _Graph:
     """The units inside one block (or the whole model) and the graph ops between them."""
 
     def __init__(self, tr: Trace, units: list[dict[str, Any]], inp: Any, out: Any, prefix: str):
-        self.tr, self.units = tr, units
         inputs = tf.nest.flatten(inp)
         # io: keys cannot clash with a layer's name (LeNet-5's last layer is called "output")
         self.inputs = {t.name: "io:input" if len(inputs) == 1 else f"io:input {i + 1}" for i, t in enumerate(inputs)}
@@ -319,11 +317,6 @@ def overview_rows(tr: Trace, depth: str = "stages") -> list[dict[str, Any]]:
     return boxes
 
 
-def stages(model: Model) -> list[str]:
-    """The stage names the overview shows, in order (``conv1``, ``stage1`` ... ``fc``)."""
-    return [b["name"] for b in overview_rows(trace(model))]
-
-
 def opened_blocks(tr: Trace, limit: int = MAX_OPENED) -> list[dict[str, Any]]:
     """The first block of each kind (class and layout of its units) that is more than a chain of layers."""
     seen, out = set(), []
@@ -467,13 +460,18 @@ def draw(model: Model, depth: str = "stages") -> Figure:
     return fig
 
 
-def save(fig: Figure, out: str | Path) -> Path:
-    """Write ``fig`` as SVG or PNG (by the suffix)."""
+def check_out(out: str | Path) -> Path:
+    """``out`` as a path, after checking it names a picture this module writes (before any work is done)."""
     path = Path(out)
     if path.suffix.lower() not in (".svg", ".png"):
         raise ConfigError(f"--out {out}: write a .svg or a .png file")
-    if path.parent and not path.parent.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def save(fig: Figure, out: str | Path) -> Path:
+    """Write ``fig`` as SVG or PNG (by the suffix)."""
+    path = check_out(out)
+    path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=110 if path.suffix.lower() == ".png" else None)
     plt.close(fig)
     return path

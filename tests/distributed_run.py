@@ -33,7 +33,9 @@ elif kind == "multiworker":
     strategy = make_strategy("multiworker")
 else:
     strategy = None
-config = TrainConfig(epochs=2, batch_size=64, optimizer="sgd", lr=0.02, momentum=0.9, precision=precision, seed=0)
+# ema: the weight average is updated inside the (replicated) step and evaluated: it must work under every strategy
+config = TrainConfig(epochs=2, batch_size=64, optimizer="sgd", lr=0.02, momentum=0.9, precision=precision, seed=0,
+                     ema=0.9)
 ds = load_dataset("digits")
 with scope(strategy):
     init.set_seed(0)

@@ -339,6 +339,33 @@ def test_the_2017_2022_activations_against_their_definitions():
     np.testing.assert_allclose(gelu(x).numpy(), 0.5 * x * (1 + erf(x / math.sqrt(2))), rtol=1e-5, atol=1e-6)
 
 
+def test_gelu_gradient_written_out_equals_autodiffs():
+    """``gelu`` writes its backward out (for speed); it must equal autodiff through ``tf.nn.gelu``, in eager
+    and compiled code, and in float16 as mixed precision runs it."""
+    from convnets.layers.activations import gelu
+
+    x = tf.constant(np.linspace(-6, 6, 97), tf.float32)
+    dy = tf.constant(np.random.default_rng(0).normal(size=97), tf.float32)
+
+    def grads(f):
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            y = f(x)
+        return y, tape.gradient(y, x, output_gradients=dy)
+
+    ref_y, ref_dx = grads(lambda t: tf.nn.gelu(t, approximate=False))
+    for y, dx in (grads(gelu), tf.function(lambda: grads(gelu))()):
+        np.testing.assert_allclose(y.numpy(), ref_y.numpy(), rtol=1e-6, atol=1e-6)
+        np.testing.assert_allclose(dx.numpy(), ref_dx.numpy(), rtol=1e-5, atol=1e-6)
+    x16 = tf.cast(x, tf.float16)
+    with tf.GradientTape() as tape:
+        tape.watch(x16)
+        y16 = gelu(x16)
+    dx16 = tape.gradient(y16, x16, output_gradients=tf.cast(dy, tf.float16))
+    assert dx16.dtype == tf.float16
+    np.testing.assert_allclose(dx16.numpy(), ref_dx.numpy(), rtol=1e-2, atol=1e-2)
+
+
 def test_drop_path_drops_whole_examples_in_training_only():
     from convnets.layers import DropPath, init
 

@@ -111,6 +111,7 @@ BAD_SETTINGS = [
     ("freeze", 3, "freeze must be a string, got 3 (int)"),  # a layer name is checked against the model (finetune)
     ("train_subset", 0, "the training subset must be >= 1, got 0"),
     ("head_lr_factor", 0, "the head's learning-rate factor must be > 0, got 0.0"),
+    ("ema", 1.0, "the weight average's decay must be a number in [0, 1), got 1.0"),
 ]
 
 
@@ -536,3 +537,59 @@ def test_flip_tta_averages_each_image_with_its_mirror_and_is_reported_beside(dig
     again = train(fresh_model(), digits, dataclasses.replace(config, epochs=1, tta="none"), out, resume=True,
                   progress=False, log=lambda s: None)
     assert "test_accuracy_tta" not in again and again["test_accuracy"] == metrics["test_accuracy"]
+
+
+def test_weight_average_follows_its_rule_and_swaps_back():
+    """``average += (weights - average) * (1 - min(decay, (1 + t) / (10 + t)))`` after step t; ``applied()``
+    puts the averages in the model and the trained weights back after."""
+    from convnets.optim.ema import WeightAverage
+
+    v = tf.Variable([1.0, -2.0])
+    ema = WeightAverage([v], 0.9)
+    np.testing.assert_array_equal(ema.averages[0].numpy(), [1.0, -2.0])  # starts at the weights
+    expected = np.array([1.0, -2.0])
+    for t, new in enumerate(([3.0, 0.0], [5.0, 4.0], [5.0, 4.0]), start=1):
+        v.assign(new)
+        ema.update(tf.constant(t, tf.int64))
+        rate = min(0.9, (1 + t) / (10 + t))
+        expected = rate * expected + (1 - rate) * np.array(new)
+        np.testing.assert_allclose(ema.averages[0].numpy(), expected, rtol=1e-6)
+    with ema.applied():
+        np.testing.assert_allclose(v.numpy(), expected, rtol=1e-6)
+    np.testing.assert_array_equal(v.numpy(), [5.0, 4.0])
+    with pytest.raises(ConfigError, match="decay must be in \\(0, 1\\)"):
+        WeightAverage([v], 1.0)
+
+
+def test_ema_run_evaluates_the_average_saves_it_and_resumes_exactly(digits, tmp_path):
+    """With ``ema``, each epoch's test and the final metrics are the averaged weights', ``load_run`` (so evaluate,
+    predict, export and fine-tuning) gets the average, and an interrupted run resumes to the same average."""
+    from convnets.evaluate import evaluate_run
+    from convnets.train.checkpoint import latest_checkpoint
+
+    tf.config.experimental.enable_op_determinism()
+    cfg = TrainConfig(epochs=2, batch_size=128, optimizer="adam", lr=3e-3, schedule="cosine", seed=3, ema=0.95)
+    quiet = dict(progress=False, log=lambda s: None)
+    trained = fresh_model(3)
+    metrics = train(trained, digits, cfg, tmp_path / "a", **quiet)
+    assert metrics["test_accuracy"] > 0.5
+    assert evaluate_run(tmp_path / "a")["test_accuracy"] == pytest.approx(metrics["test_accuracy"])
+    averaged, _, _ = load_run(tmp_path / "a")
+    last = fresh_model(3)
+    tf.train.Checkpoint(model=last).restore(latest_checkpoint(tmp_path / "a")).expect_partial()
+    for t, s in zip(trained.variables, last.variables):  # the checkpoint's model is the last weights
+        np.testing.assert_array_equal(t.numpy(), s.numpy())
+    moved = [not np.array_equal(a.numpy(), s.numpy()) for a, s in zip(averaged.trainable_variables,
+                                                                       last.trainable_variables)]
+    assert all(moved)  # every weight's average differs from the last weights
+
+    def interrupt_after_first_epoch(line: str) -> None:
+        if line.startswith("epoch 1/2"):
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        train(fresh_model(3), digits, cfg, tmp_path / "b", progress=False, log=interrupt_after_first_epoch)
+    again = train(fresh_model(3), digits, cfg, tmp_path / "b", resume=True, **quiet)
+    assert again["test_accuracy"] == metrics["test_accuracy"]
+    for a, b in zip(averaged.variables, load_run(tmp_path / "b")[0].variables):
+        np.testing.assert_array_equal(a.numpy(), b.numpy())

@@ -118,5 +118,13 @@ def load_run(run_dir: str | os.PathLike[str]) -> tuple[Model, PreprocessSpec, di
         raise ConvnetsError(f"{run_dir} has no checkpoint yet (checkpoints/ is empty)")
     m = config["model"]
     model = create_model(m["name"], num_classes=m["num_classes"], input_shape=m["input_shape"], **m["options"])
-    restore(tf.train.Checkpoint(model=model), ckpt, partial=True)
+    decay = config.get("train", {}).get("ema") or 0.0
+    if decay:  # trained with --ema: the weights it evaluated, and so the ones to use, are the average
+        from convnets.optim.ema import WeightAverage
+
+        average = WeightAverage(model.variables, decay)
+        restore(tf.train.Checkpoint(model=model, ema=average), ckpt, partial=True)
+        average.copy_to_model()
+    else:
+        restore(tf.train.Checkpoint(model=model), ckpt, partial=True)
     return model, PreprocessSpec.from_dict(config["preprocess"]), config

@@ -103,6 +103,10 @@ class TrainConfig:
                            "up to 4 pixels, ResNet Sec. 4.2) or crop_flip", choices=AUGMENTATIONS)
     aux_weight: float = setting(0.3, "weight of the auxiliary classifiers' losses, for models that have them "
                                 "(GoogLeNet: 0.3, Szegedy et al. 2014, Sec. 5)", range=AT_LEAST_0)
+    ema: float = setting(0.0, "evaluate an exponential moving average of the weights (Polyak averaging), e.g. 0.999: "
+                         "each epoch's test and the final model use the average, which the training steps "
+                         "update (0: off, the last weights)", range=Range(0, 1, high_open=True, what="a number"),
+                         label="the weight average's decay", metavar="DECAY")
     seed: int = setting(0, "seed for the weights, the data order, augmentation, dropout and --val-split's "
                         "held-out images", range=AT_LEAST_0)
     steps_per_call: int = setting(1, "training steps per call of the compiled function: the batches are taken "

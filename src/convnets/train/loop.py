@@ -14,6 +14,7 @@ and resumed ends with the same weights as one that never stopped.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import sys
@@ -33,6 +34,7 @@ from convnets.errors import ConfigError, ConvnetsError
 from convnets.layers import BatchNorm
 from convnets.machine import machine_info
 from convnets.models import Model
+from convnets.optim.ema import WeightAverage
 from convnets.train.checkpoint import read_config
 from convnets.train.config import TTA_MODES, TrainConfig
 from convnets.train.distribute import is_chief, is_distributed, worker_task
@@ -63,13 +65,15 @@ def _split_outputs(out: Any) -> tuple[tf.Tensor, list[tf.Tensor]]:
 
 def make_train_step(model: Model, optimizer: Any, config: TrainConfig, input_shape: tuple[int, ...],
                     strategy: tf.distribute.Strategy | None = None,
-                    loss_scale: DynamicLossScale | None = None, sums: EpochSums | None = None) -> Callable:
+                    loss_scale: DynamicLossScale | None = None, sums: EpochSums | None = None,
+                    ema: WeightAverage | None = None) -> Callable:
     """The compiled training step: ``step(x, y) -> (mean loss, top-1 hits, top-5 hits, images)``.
 
     Under a ``tf.distribute`` strategy, ``x`` and ``y`` come from a distributed
     dataset; each replica runs the same step on its share and the gradients are
     averaged (all-reduced) before the update. With ``sums``, the step also adds its
-    outputs to them, in the same graph execution as the update.
+    outputs to them, in the same graph execution as the update; with ``ema``, it
+    moves the weight average after the update.
     """
     dtype = compute_dtype(config.precision)
     distributed = is_distributed(strategy)
@@ -106,6 +110,8 @@ def make_train_step(model: Model, optimizer: Any, config: TrainConfig, input_sha
                 return tf.constant(True)
 
             tf.cond(finite, update, skip)
+        if ema is not None:
+            ema.update(optimizer.iterations)
         return loss, topk_hits(y, logits, 1), topk_hits(y, logits, 5), tf.shape(y, out_type=tf.int64)[0]
 
     if not distributed:
@@ -323,7 +329,8 @@ def train(
     run.write_config(run_config)
 
     train_step = make_train_step(model, state.optimizer, config, model.input_shape, strategy, state.loss_scale,
-                                 state.sums)
+                                 state.sums, state.ema)
+    averaged = state.ema.applied if state.ema is not None else contextlib.nullcontext  # what evaluation sees
     # Several steps per call on one device (a distributed dataset's batches come to Python per step).
     multi_step = make_multi_step(train_step) if config.steps_per_call > 1 and not is_distributed(strategy) else None
     logits_of = make_eval_step(model, model.input_shape, config.jit_compile)
@@ -338,7 +345,8 @@ def train(
             batches = _epoch_batches(dataset, spec, config, epoch, state.batches, strategy)
             meter, seconds = run_epoch(state, train_step, batches, epoch, partial, live_bar, multi_step)
             partial = None
-            val, _, _ = evaluate_dataset(model, val_data, logits_of)
+            with averaged():
+                val, _, _ = evaluate_dataset(model, val_data, logits_of)
             history.append(_history_row(epoch, meter, val, seconds, state, _validation(config, held)))
             _summarise(writer, history[-1])
             state.end_epoch(epoch)  # the checkpoint
@@ -348,14 +356,16 @@ def train(
         if os.environ.get(PAUSE_AT) == "end":
             _pause_for_test()
         # The curves were not the test set, or a finished run was resumed: evaluate it, once, at the end.
-        test = val if held is None and val.n else evaluate_dataset(model, test_data, logits_of)[0]
+        with averaged():
+            test = val if held is None and val.n else evaluate_dataset(model, test_data, logits_of)[0]
     except KeyboardInterrupt:
         _save_interrupted(state, run, history, log)
         raise
     writer.flush()
     metrics = _final_metrics(model, dataset, config, test, history, _validation(config, held), held is not None)
     if config.tta != "none":  # beside the plain numbers, never instead of them
-        tta = evaluate_dataset(model, test_data, logits_of, config.tta)[0]
+        with averaged():
+            tta = evaluate_dataset(model, test_data, logits_of, config.tta)[0]
         metrics.update(tta=config.tta, test_accuracy_tta=tta.accuracy, test_top5_tta=tta.top5_accuracy)
         log(f"test accuracy with {config.tta} test-time augmentation: {tta.accuracy:.4f} (plain {test.accuracy:.4f})")
     run.write_metrics(metrics)

@@ -21,6 +21,7 @@ from convnets import import_tensorflow
 from convnets.layers import init
 from convnets.models import Model
 from convnets.optim import make_optimizer, make_schedule
+from convnets.optim.ema import WeightAverage
 from convnets.train.checkpoint import restore
 from convnets.train.config import TrainConfig
 from convnets.train.distribute import scope
@@ -46,10 +47,13 @@ class TrainState:
             self._epoch = tf.Variable(0, dtype=tf.int64, trainable=False, name="epoch")  # completed epochs
             self._batches = tf.Variable(0, dtype=tf.int64, trainable=False, name="batches")  # done in the current epoch
             self.loss_scale = DynamicLossScale() if config.precision == "mixed_float16" else None
+            self.ema = WeightAverage(model.variables, config.ema) if config.ema else None
         parts: dict[str, Any] = dict(model=model, optimizer=self.optimizer, epoch=self._epoch, batches=self._batches,
                                      rng=init.generator())
         if self.loss_scale is not None:
             parts["loss_scale"] = self.loss_scale
+        if self.ema is not None:
+            parts["ema"] = self.ema
         self.checkpoint = tf.train.Checkpoint(**parts)
         self.manager = tf.train.CheckpointManager(self.checkpoint, os.fspath(checkpoint_dir), max_to_keep=3)
         self.sums = EpochSums()  # the current epoch's loss and hits, added to by the training step itself

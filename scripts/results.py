@@ -36,6 +36,7 @@ from convnets.recipes import (
     recipe_for,
 )
 from convnets.train.checkpoint import evaluated_on, read_history, untimed_epochs
+from convnets.train.config import TrainConfig
 
 DATA_NAMES = {"digits": "digits (bundled)", "mnist": "MNIST", "fashion_mnist": "Fashion-MNIST",
               "folder:cifar10-jpeg": "CIFAR-10 (JPEG folder)"}
@@ -60,7 +61,10 @@ def _shape_label(shape: Any) -> str:
 
 
 TRAIN_KEYS = ("optimizer", "lr", "schedule", "batch_size", "weight_decay", "warmup_epochs", "label_smoothing", "augment",
-              "precision", "seed", "train_subset", "freeze", "head_lr_factor")
+              "ema", "precision", "seed", "train_subset", "freeze", "head_lr_factor")
+# What makes a run its recipe's, besides epochs, options and shape (a record without a key ran its default).
+RECIPE_KEYS = ("optimizer", "lr", "schedule", "batch_size", "weight_decay", "warmup_epochs", "label_smoothing",
+               "augment", "ema")
 SEEDS = (0, 1, 2)  # a result is a claim about a recipe, not a seed: every recipe is run on these
 
 
@@ -79,6 +83,8 @@ def record(run_dir: Path) -> dict[str, Any] | None:
         # the best epoch's test accuracy; with --val-split the curves never saw the test set
         "best_accuracy": float(hist["val_accuracy"].max()) if hist is not None and evaluated_on(hist) == "test set" else None,
         "seconds_lower_bound": hist is not None and bool(untimed_epochs(hist).any()),
+        # --tta: the final test with test-time augmentation too, beside (never instead of) the plain accuracy
+        **({"tta": m["tta"], "accuracy_tta": m["test_accuracy_tta"]} if "test_accuracy_tta" in m else {}),
         "train": {k: c["train"][k] for k in TRAIN_KEYS if k in c["train"]},
         # --init-from: what the weights came from (the source run's model and data), while it is on this machine
         "init_from": _source_of(c["train"].get("init_from")),
@@ -128,6 +134,8 @@ def table(records: list[dict[str, Any]]) -> pd.DataFrame:
             recipe += f", label smoothing {t['label_smoothing']:g}"
         if t.get("augment", "none") != "none":
             recipe += f", augment {t['augment']}"
+        if t.get("ema"):
+            recipe += f", weight average {t['ema']:g}"
         if t.get("precision", "float32") != "float32":
             recipe += f", {t['precision']}"
         for key, value in r["options"].items():
@@ -138,22 +146,25 @@ def table(records: list[dict[str, Any]]) -> pd.DataFrame:
             "model": r["model"], "dataset": r["dataset"], "seed": t.get("seed", 0), "params": f"{r['params']:,}",
             "epochs": r["epochs"],
             "test accuracy": f"{r['accuracy']:.4f}", "best epoch accuracy": "" if best is None else f"{best:.4f}",
+            "with flip TTA": f"{r['accuracy_tta']:.4f}" if "accuracy_tta" in r else "",
             "train seconds": f"{at_least}{r['seconds']:.0f}", "images/s": f"{r['images_per_second']:.0f}",
             "recipe": recipe, "run": r["run"], "machine": r["machine"],
             # raw values, for the README summary
             "accuracy": r["accuracy"], "seconds": r["seconds"], "at_least": at_least,
-            "precision": t.get("precision", "float32"), "shape": r["shape"], "options": r["options"],
+            "precision": t.get("precision", "float32"), "shape": r["shape"], "options": r["options"], "train": t,
         })
     return pd.DataFrame(rows)
 
 
 def _is_recipe_run(r: Any) -> bool:
-    """Whether a float32 run is the recipe's own: its epochs, builder options and input shape all
-    match (config.json keeps the input shape apart from the other options)."""
+    """Whether a float32 run is the recipe's own: its epochs, training settings, builder options and
+    input shape all match (config.json keeps the input shape apart from the other options)."""
     options = model_options_for(r.model, r.dataset)
     shape = options.pop("input_shape", None) or model_info(r.model).input_shape
-    return (r.epochs == recipe_for(r.model, r.dataset).epochs and r.options == options
-            and r.shape == _shape_label(shape))
+    recipe = recipe_for(r.model, r.dataset)
+    default = TrainConfig().to_dict()  # records made before a setting existed ran its default
+    same = all(r.train.get(k, default[k]) == getattr(recipe, k) for k in RECIPE_KEYS)
+    return r.epochs == recipe.epochs and same and r.options == options and r.shape == _shape_label(shape)
 
 
 def _float32_runs(table: pd.DataFrame, model: str, dataset: str) -> pd.DataFrame:
@@ -309,7 +320,7 @@ def main() -> None:
     rows = table(records)
     if args.readme:
         replace_between_markers(args.readme, summary(rows))
-    shown = rows.drop(columns=["accuracy", "seconds", "at_least", "precision", "shape", "options"])
+    shown = rows.drop(columns=["accuracy", "seconds", "at_least", "precision", "shape", "options", "train"])
     machines = shown["machine"].unique()
     if len(machines) == 1:  # one machine: say it once, above the table
         shown = shown.drop(columns=["machine"])

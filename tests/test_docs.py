@@ -133,15 +133,23 @@ def test_readme_summary_marks_runs_short_of_their_target(tmp_path):
     import pandas as pd
 
     results_script = load_script("results")
+    def settings(model, dataset, **changes):  # a record's training settings: the recipe's, with ``changes``
+        recipe = results_script.recipe_for(model, dataset).to_dict()
+        return {**{k: recipe[k] for k in results_script.RECIPE_KEYS if k != "ema"}, **changes}  # no ema: an old record
+
     epochs = results_script.recipe_for("lenet5", "mnist").epochs  # the recipe's: a run of other epochs is a variant
     row = dict(model="lenet5", dataset="mnist", epochs=epochs, precision="float32", shape="32x32x1", seconds=700.0,
-               options={}, at_least="", seed=0)
+               options={}, at_least="", seed=0, train=settings("lenet5", "mnist"))
     digits_epochs = results_script.recipe_for("lenet5", "digits").epochs
-    table = pd.DataFrame([{**row, "accuracy": 0.9850}, {**row, "dataset": "digits", "epochs": digits_epochs,
-                                                          "accuracy": 0.9806},
+    lr = row["train"]["lr"]
+    table = pd.DataFrame([{**row, "accuracy": 0.9850},
+                          {**row, "dataset": "digits", "epochs": digits_epochs, "accuracy": 0.9806,
+                           "train": settings("lenet5", "digits")},
                           {**row, "epochs": 3, "accuracy": 0.98},
                           {**row, "options": {"dropout": 0.3}, "accuracy": 0.95},  # not the recipe: left out
                           {**row, "shape": "28x28x1", "accuracy": 0.96},  # another input shape: left out too
+                          {**row, "train": settings("lenet5", "mnist", lr=lr * 2), "accuracy": 0.97},  # another rate
+                          {**row, "train": settings("lenet5", "mnist", ema=0.999), "accuracy": 0.97},  # averaged
                           {**row, "epochs": 3, "precision": "mixed_float16", "accuracy": 0.9807, "seconds": 300.0}])
     lines = results_script.summary(table, pending=False).splitlines()
     assert len(lines) == 2 + 3  # the shortened float32 run is only the precision row's reference; the variants are out
@@ -157,7 +165,7 @@ def test_readme_summary_marks_runs_short_of_their_target(tmp_path):
                                                     "epochs": 5, "accuracy": 0.7}])).splitlines()
     assert "| `nin_mini` | CIFAR-10 (JPEG folder) | 12 | not run yet; 5-epoch variant: 70.00% | - |  |" in variant
     # Three seeds: the mean and the range, and a target met only if every seed meets it.
-    digits = dict(row, dataset="digits", epochs=digits_epochs)
+    digits = dict(row, dataset="digits", epochs=digits_epochs, train=settings("lenet5", "digits"))
     seeds = pd.DataFrame([{**digits, "accuracy": 0.98, "seconds": 10.0},
                           {**digits, "seed": 1, "accuracy": 0.975, "seconds": 12.0},
                           {**digits, "seed": 2, "accuracy": 0.965, "seconds": 14.0}])

@@ -16,6 +16,7 @@ and ``<!-- results:end -->``: each full-recipe run beside its target
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 from pathlib import Path
 from typing import Any
@@ -23,8 +24,9 @@ from typing import Any
 import pandas as pd
 
 from convnets.compare import is_transfer
+from convnets.layers import init
 from convnets.machine import describe, machine_info
-from convnets.models import model_info
+from convnets.models import create_model, model_info
 from convnets.recipes import (
     CIFAR_FOLDER,
     COMPARISON_RECIPE,
@@ -152,6 +154,7 @@ def table(records: list[dict[str, Any]]) -> pd.DataFrame:
             # raw values, for the README summary
             "accuracy": r["accuracy"], "seconds": r["seconds"], "at_least": at_least,
             "precision": t.get("precision", "float32"), "shape": r["shape"], "options": r["options"], "train": t,
+            "n_params": r["params"],
         })
     return pd.DataFrame(rows)
 
@@ -164,7 +167,16 @@ def _is_recipe_run(r: Any) -> bool:
     recipe = recipe_for(r.model, r.dataset)
     default = TrainConfig().to_dict()  # records made before a setting existed ran its default
     same = all(r.train.get(k, default[k]) == getattr(recipe, k) for k in RECIPE_KEYS)
-    return r.epochs == recipe.epochs and same and r.options == options and r.shape == _shape_label(shape)
+    return (r.epochs == recipe.epochs and same and r.options == options and r.shape == _shape_label(shape)
+            and r.n_params == _params_now(r.model, r.shape, json.dumps(r.options, sort_keys=True)))
+
+
+@functools.lru_cache(maxsize=None)
+def _params_now(model: str, shape: str, options: str) -> int:
+    """The model's trainable parameters as the code builds it today, at a record's input shape: a record
+    of an earlier design of the network (another count) is not a run of today's recipe."""
+    with init.zeros_only():
+        return create_model(model, input_shape=shape.replace("x", ","), **json.loads(options)).trainable_params
 
 
 def _float32_runs(table: pd.DataFrame, model: str, dataset: str) -> pd.DataFrame:
@@ -320,7 +332,7 @@ def main() -> None:
     rows = table(records)
     if args.readme:
         replace_between_markers(args.readme, summary(rows))
-    shown = rows.drop(columns=["accuracy", "seconds", "at_least", "precision", "shape", "options", "train"])
+    shown = rows.drop(columns=["accuracy", "seconds", "at_least", "precision", "shape", "options", "train", "n_params"])
     machines = shown["machine"].unique()
     if len(machines) == 1:  # one machine: say it once, above the table
         shown = shown.drop(columns=["machine"])

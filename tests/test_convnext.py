@@ -78,11 +78,11 @@ def test_counts_and_options():
     with init.zeros_only():
         assert convnets.create_model("convnext_tiny").trainable_params == 28_589_128
         mini = convnets.create_model("convnext_mini", input_shape=(28, 28, 1))
-        assert mini.feature_shape((28, 28, 1)) == (3, 3, 96)
+        assert mini.feature_shape((28, 28, 1)) == (3, 3, 128)
         no_scale = convnets.create_model("convnext_mini", layer_scale=0)
-        assert no_scale.feature_shape((32, 32, 3)) == (4, 4, 96)
-    assert mini.trainable_params == 289_954 - 2 * (2 * 2 * 24)  # a 1-channel stem: two input channels fewer
-    assert no_scale.trainable_params == 289_954 - 24 - 48 - 3 * 96
+        assert no_scale.feature_shape((32, 32, 3)) == (4, 4, 128)
+    assert mini.trainable_params == 505_386 - 2 * (2 * 2 * 32)  # a 1-channel stem: two input channels fewer
+    assert no_scale.trainable_params == 505_386 - 32 - 64 - 3 * 128
     with pytest.raises(ConfigError, match="drop_path must be in"):
         convnets.create_model("convnext_mini", drop_path=1.0)
     with pytest.raises(ConfigError, match="RGB"):

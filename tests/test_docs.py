@@ -138,8 +138,11 @@ def test_readme_summary_marks_runs_short_of_their_target(tmp_path):
         return {**{k: recipe[k] for k in results_script.RECIPE_KEYS if k != "ema"}, **changes}  # no ema: an old record
 
     epochs = results_script.recipe_for("lenet5", "mnist").epochs  # the recipe's: a run of other epochs is a variant
+    import convnets
+
+    params = convnets.create_model("lenet5", input_shape=(32, 32, 1)).trainable_params
     row = dict(model="lenet5", dataset="mnist", epochs=epochs, precision="float32", shape="32x32x1", seconds=700.0,
-               options={}, at_least="", seed=0, train=settings("lenet5", "mnist"))
+               options={}, at_least="", seed=0, train=settings("lenet5", "mnist"), n_params=params)
     digits_epochs = results_script.recipe_for("lenet5", "digits").epochs
     lr = row["train"]["lr"]
     table = pd.DataFrame([{**row, "accuracy": 0.9850},
@@ -150,6 +153,7 @@ def test_readme_summary_marks_runs_short_of_their_target(tmp_path):
                           {**row, "shape": "28x28x1", "accuracy": 0.96},  # another input shape: left out too
                           {**row, "train": settings("lenet5", "mnist", lr=lr * 2), "accuracy": 0.97},  # another rate
                           {**row, "train": settings("lenet5", "mnist", ema=0.999), "accuracy": 0.97},  # averaged
+                          {**row, "n_params": params + 10, "accuracy": 0.97},  # an earlier design of the network
                           {**row, "epochs": 3, "precision": "mixed_float16", "accuracy": 0.9807, "seconds": 300.0}])
     lines = results_script.summary(table, pending=False).splitlines()
     assert len(lines) == 2 + 3  # the shortened float32 run is only the precision row's reference; the variants are out

@@ -89,6 +89,11 @@ def test_counts_and_options():
         convnets.create_model("convnext_mini", input_shape=(28, 28, 1), include_preprocessing=True)
     with pytest.raises(ConfigError, match="one width per stage"):
         ConvNeXt((8, 16), (1,), input_shape=(32, 32, 3))
+    with init.zeros_only():  # kernel_size: every block's depthwise kernel, 7x7 by default (Sec. 2.5)
+        five = ConvNeXt((8, 16), (1, 2), input_shape=(32, 32, 3), patch=2, kernel_size=5)
+        seven = ConvNeXt((8, 16), (1, 2), input_shape=(32, 32, 3), patch=2)
+    assert {b.dwconv.kernel_size for b in five.stages if isinstance(b, ConvNeXtBlock)} == {(5, 5)}
+    assert seven.trainable_params - five.trainable_params == (49 - 25) * (8 + 2 * 16)
 
 
 keras = pytest.importorskip("keras")

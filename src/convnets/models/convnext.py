@@ -157,13 +157,14 @@ class ConvNeXt(Model):
     Options: ``drop_path`` (the last block's stochastic-depth rate, rising linearly from 0 at the first:
     0.1 / 0.4 / 0.5 / 0.5 for T / S / B / L in the paper's ImageNet-1K training, Table 9; 0 here by
     default, as Keras and torchvision build them), ``layer_scale`` (gamma's initial value, 1e-6; 0
-    for none), ``include_preprocessing`` (Keras's ImageNet normalisation of 0..255 pixels inside).
+    for none), ``kernel_size`` (the depthwise kernel: 7, Sec. 2.5), ``include_preprocessing`` (Keras's
+    ImageNet normalisation of 0..255 pixels inside).
     """
 
     def __init__(self, dims: tuple[int, ...], depths: tuple[int, ...], *, num_classes: int = 1000,
                  input_shape: Shape = (224, 224, 3), include_top: bool = True, pooling: str | None = None,
                  patch: int = 4, drop_path: float = 0.0, layer_scale: float | None = 1e-6,
-                 include_preprocessing: bool = False, name: str = "convnext"):
+                 kernel_size: int = 7, include_preprocessing: bool = False, name: str = "convnext"):
         super().__init__(num_classes, input_shape, name=name, include_top=include_top, pooling=pooling)
         if len(dims) != len(depths) or not dims:
             raise ConfigError(f"{name}: one width per stage: got {len(dims)} widths and {len(depths)} depths")
@@ -183,7 +184,8 @@ class ConvNeXt(Model):
             else:
                 self.stages.append(Downsample(c, dim, 2, name=f"stage{i + 1}_downsample"))
             for j in range(depth):
-                self.stages.append(ConvNeXtBlock(dim, float(rates[b]), layer_scale, name=f"stage{i + 1}_block{j + 1}"))
+                self.stages.append(ConvNeXtBlock(dim, float(rates[b]), layer_scale, kernel_size,
+                                                 name=f"stage{i + 1}_block{j + 1}"))
                 b += 1
             c = dim
         self.num_features = c

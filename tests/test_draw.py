@@ -86,6 +86,14 @@ def test_every_family_draws(family, tmp_path):
     assert all(any(t.startswith(name + ":") for t in text) for name in opened)
 
 
+def test_the_same_diagram_makes_the_same_svg(tmp_path):
+    """No date and no random clip-path ids: regenerating the docs' pictures changes no file whose network did not."""
+    model = build("lenet5")
+    first = diagram.save(diagram.draw(model), tmp_path / "a" / "lenet.svg").read_bytes()
+    again = diagram.save(diagram.draw(model), tmp_path / "b" / "lenet.svg").read_bytes()
+    assert first == again and b"<dc:date>" not in first
+
+
 def test_depth_layers_and_blocks(tmp_path):
     model = build("lenet5")
     text = diagram.svg_text(diagram.save(diagram.draw(model, "layers"), tmp_path / "lenet.svg"))

@@ -472,7 +472,10 @@ def save(fig: Figure, out: str | Path) -> Path:
     """Write ``fig`` as SVG or PNG (by the suffix)."""
     path = check_out(out)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110 if path.suffix.lower() == ".png" else None)
+    svg = path.suffix.lower() == ".svg"
+    # The same diagram makes the same file: no date, and clip-path ids hashed from the name, not at random.
+    with plt.rc_context({"svg.hashsalt": path.name} if svg else {}):
+        fig.savefig(path, dpi=None if svg else 110, metadata={"Date": None} if svg else None)
     plt.close(fig)
     return path
 

@@ -218,7 +218,8 @@ def summary(table: pd.DataFrame, pending: bool = True) -> str:
             note += f" **short** on {(runs.accuracy < target).sum()} of {len(runs)} seeds"
         missing = [s for s in SEEDS if s not in set(runs.seed)]
         if missing:
-            note = "; ".join(filter(None, [note, f"seeds {', '.join(map(str, missing))} not run yet"]))
+            seeds = f"seed{'s' if len(missing) > 1 else ''} {', '.join(map(str, missing))}"
+            note = "; ".join(filter(None, [note, f"{seeds} not run yet"]))
         seconds = f"{runs.seconds.mean():,.0f} s" + (" mean" if len(runs) > 1 else "")
         lines.append(f"| `{r.model}` | {data} | {r.epochs} | {_over_seeds(runs)} | {r.at_least}{seconds} | {note} |")
         done.add((r.model, r.dataset))

@@ -173,6 +173,8 @@ def test_readme_summary_marks_runs_short_of_their_target(tmp_path):
     seeds = pd.DataFrame([{**digits, "accuracy": 0.98, "seconds": 10.0},
                           {**digits, "seed": 1, "accuracy": 0.975, "seconds": 12.0},
                           {**digits, "seed": 2, "accuracy": 0.965, "seconds": 14.0}])
+    (two,) = results_script.summary(seeds[:2], pending=False).splitlines()[2:]
+    assert two.endswith("; seed 2 not run yet |")
     (line,) = results_script.summary(seeds, pending=False).splitlines()[2:]
     assert "| 97.33% mean, 96.50%-98.00% (seeds 0, 1, 2) | 12 s mean |" in line
     assert line.endswith("**short** on 1 of 3 seeds |")

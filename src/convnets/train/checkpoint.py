@@ -118,7 +118,7 @@ def load_run(run_dir: str | os.PathLike[str]) -> tuple[Model, PreprocessSpec, di
         raise ConvnetsError(f"{run_dir} has no checkpoint yet (checkpoints/ is empty)")
     m = config["model"]
     model = create_model(m["name"], num_classes=m["num_classes"], input_shape=m["input_shape"], **m["options"])
-    decay = config.get("train", {}).get("ema") or 0.0
+    decay = (config.get("train") or {}).get("ema") or 0.0  # converted runs have no training config
     if decay:  # trained with --ema: the weights it evaluated, and so the ones to use, are the average
         from convnets.optim.ema import WeightAverage
 

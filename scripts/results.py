@@ -62,11 +62,11 @@ def _shape_label(shape: Any) -> str:
     return "x".join(map(str, shape))
 
 
-TRAIN_KEYS = ("optimizer", "lr", "schedule", "batch_size", "weight_decay", "warmup_epochs", "label_smoothing", "augment",
-              "ema", "precision", "seed", "train_subset", "freeze", "head_lr_factor")
 # What makes a run its recipe's, besides epochs, options and shape (a record without a key ran its default).
 RECIPE_KEYS = ("optimizer", "lr", "schedule", "batch_size", "weight_decay", "warmup_epochs", "label_smoothing",
                "augment", "ema")
+TRAIN_KEYS = (*RECIPE_KEYS, "precision", "seed", "train_subset", "freeze", "head_lr_factor")  # what a record keeps
+_DEFAULTS = TrainConfig().to_dict()  # what a record made before a setting existed ran
 SEEDS = (0, 1, 2)  # a result is a claim about a recipe, not a seed: every recipe is run on these
 
 
@@ -165,8 +165,7 @@ def _is_recipe_run(r: Any) -> bool:
     options = model_options_for(r.model, r.dataset)
     shape = options.pop("input_shape", None) or model_info(r.model).input_shape
     recipe = recipe_for(r.model, r.dataset)
-    default = TrainConfig().to_dict()  # records made before a setting existed ran its default
-    same = all(r.train.get(k, default[k]) == getattr(recipe, k) for k in RECIPE_KEYS)
+    same = all(r.train.get(k, _DEFAULTS[k]) == getattr(recipe, k) for k in RECIPE_KEYS)
     return (r.epochs == recipe.epochs and same and r.options == options and r.shape == _shape_label(shape)
             and r.n_params == _params_now(r.model, r.shape, json.dumps(r.options, sort_keys=True)))
 

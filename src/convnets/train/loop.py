@@ -355,9 +355,11 @@ def train(
             log(_epoch_line(history[-1], config.epochs, "test" if held is None else "val"))
         if os.environ.get(PAUSE_AT) == "end":
             _pause_for_test()
-        # The curves were not the test set, or a finished run was resumed: evaluate it, once, at the end.
-        with averaged():
-            test = val if held is None and val.n else evaluate_dataset(model, test_data, logits_of)[0]
+        if held is None and val.n:  # the last epoch's curves were the test set's
+            test = val
+        else:  # the curves were not the test set, or a finished run was resumed: evaluate it, once, at the end
+            with averaged():
+                test = evaluate_dataset(model, test_data, logits_of)[0]
     except KeyboardInterrupt:
         _save_interrupted(state, run, history, log)
         raise

@@ -132,6 +132,31 @@ def test_depthwise_matches_per_channel_conv():
     assert dw.macs((5, 5, 3)) == 3 * 3 * 3 * 9
 
 
+@pytest.mark.parametrize("kernel,hw,reached", [(7, (3, 3), (5, 5)), (7, (1, 1), (1, 1)), (7, (2, 5), (3, 7)),
+                                                 ((7, 3), (2, 3), (3, 3)), (7, (7, 7), (7, 7))])
+def test_depthwise_same_kernel_larger_than_the_map_uses_only_the_taps_it_reaches(kernel, hw, reached):
+    """A 7x7 "same" kernel on a 3x3 map (ConvNeXt's mini at 28x28) runs as its central 5x5: the taps
+    out of reach only ever meet padding, so outputs and gradients equal the full kernel's."""
+    rng = np.random.default_rng(5)
+    dw = DepthwiseConv2D(4, kernel, 1, "same", use_bias=True)
+    dw.b.assign(rng.normal(size=4).astype(np.float32))
+    x = tf.constant(rng.normal(size=(2, *hw, 4)).astype(np.float32))
+    assert tuple(dw._reachable(dw.w, *hw).shape[:2]) == reached
+
+    def loss_and_grads(forward):
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            y = forward(x)
+            loss = tf.reduce_sum(y * y)
+        return [y, *tape.gradient(loss, [x, dw.w, dw.b])]
+
+    ours = loss_and_grads(dw)
+    full = loss_and_grads(lambda x: tf.nn.bias_add(tf.nn.depthwise_conv2d(x, dw.w, (1, 1, 1, 1), "SAME"), dw.b))
+    for a, b in zip(ours, full):
+        np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-5, atol=1e-5)
+    assert dw.macs((*hw, 4)) == hw[0] * hw[1] * 4 * dw.kernel_size[0] * dw.kernel_size[1]  # the paper's count
+
+
 def test_depthwise_convbn_keeps_its_channels():
     """A depthwise ConvBN has one filter per channel: out_channels other than in_channels is an error
     naming the layer, not a BatchNorm of the wrong width that fails at the first call."""

@@ -157,10 +157,22 @@ class DepthwiseConv2D(_Window):
         )
 
     def forward(self, x: tf.Tensor, training: bool = False) -> tf.Tensor:
+        w = self._reachable(tf.cast(self.w, x.dtype), x.shape[1], x.shape[2])
         x, padding = self._pad(x)
-        y = tf.nn.depthwise_conv2d(x, tf.cast(self.w, x.dtype), strides=(1, *self.stride, 1), padding=padding,
-                                   dilations=self.dilation)
+        y = tf.nn.depthwise_conv2d(x, w, strides=(1, *self.stride, 1), padding=padding, dilations=self.dilation)
         return self._bias(y)
+
+    def _reachable(self, w: tf.Tensor, h: int | None, wd: int | None) -> tf.Tensor:
+        """The part of an odd "same" kernel (stride 1) that can touch an ``h x wd`` map: a 7x7 kernel on a
+        3x3 map reaches offsets -2..2 only, the rest lands on the zero padding. The same outputs and
+        gradients (zero for the unreachable taps) from a smaller kernel: ConvNeXt's mini at 28x28 runs
+        its last stage's 7x7 kernels on 3x3 maps."""
+        kh, kw = self.kernel_size
+        if self.padding != "SAME" or self.stride != (1, 1) or self.dilation != (1, 1) or h is None or wd is None:
+            return w
+        rh = kh // 2 - (h - 1) if kh % 2 else 0  # rows of taps out of reach on each side
+        rw = kw // 2 - (wd - 1) if kw % 2 else 0
+        return w[max(rh, 0):kh - max(rh, 0), max(rw, 0):kw - max(rw, 0)] if rh > 0 or rw > 0 else w
 
     def output_shape(self, input_shape: Shape) -> Shape:
         return (*self._out_hw(input_shape, self.channels), self.channels * self.depth_multiplier)

@@ -45,4 +45,4 @@ class DropPath(Layer):
             return x
         seed = initializers.generator().make_seeds(1)[:, 0]
         keep = tf.random.stateless_uniform((tf.shape(x)[0],) + (1,) * (len(x.shape) - 1), seed) >= self.rate
-        return x * tf.cast(keep, x.dtype) / (1.0 - self.rate)
+        return x * (tf.cast(keep, x.dtype) / (1.0 - self.rate))  # one pass over x: scale the (N, 1, 1, 1) mask

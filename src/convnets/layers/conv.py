@@ -170,9 +170,9 @@ class DepthwiseConv2D(_Window):
         kh, kw = self.kernel_size
         if self.padding != "SAME" or self.stride != (1, 1) or self.dilation != (1, 1) or h is None or wd is None:
             return w
-        rh = kh // 2 - (h - 1) if kh % 2 else 0  # rows of taps out of reach on each side
-        rw = kw // 2 - (wd - 1) if kw % 2 else 0
-        return w[max(rh, 0):kh - max(rh, 0), max(rw, 0):kw - max(rw, 0)] if rh > 0 or rw > 0 else w
+        rh = max(kh // 2 - (h - 1), 0) if kh % 2 else 0  # rows of taps out of reach on each side
+        rw = max(kw // 2 - (wd - 1), 0) if kw % 2 else 0
+        return w[rh:kh - rh, rw:kw - rw] if rh or rw else w
 
     def output_shape(self, input_shape: Shape) -> Shape:
         return (*self._out_hw(input_shape, self.channels), self.channels * self.depth_multiplier)

@@ -96,6 +96,35 @@ def test_time_to_accuracy_script_runs(tmp_path, data_dir):
     assert r["best_accuracy"] >= 0.5
 
 
+def test_time_to_accuracy_follows_the_recipes_in_every_framework(tmp_path, data_dir):
+    """The race takes each task's settings from convnets.recipes, and its warm-up-into-cosine rate is the
+    library's own schedule; Keras trains on the same recipe (AdamW, label smoothing, flips) beside ours."""
+    import time_to_accuracy as tta
+
+    from convnets.optim import make_schedule
+    from convnets.recipes import recipe_for
+
+    task = tta.task_settings("vgg_mini_fashion")
+    r = recipe_for("vgg_mini", "fashion_mnist")
+    assert (task["optimizer"], task["lr"], task["batch"], task["epochs"], task["flip"]) == (
+        r.optimizer, r.lr, r.batch_size, r.epochs, r.augment == "flip")
+    steps = 235
+    ours = make_schedule("cosine", task["lr"], steps * task["epochs"], steps, warmup_epochs=task["warmup_epochs"])
+    for step in (0, 1, 100, 234, 235, 1000, 2349):
+        assert tta.learning_rate(task, step, steps * task["epochs"], steps) == pytest.approx(float(ours(step)), rel=1e-5, abs=1e-8)
+    out = tmp_path / "tta.json"
+    proc = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "time_to_accuracy.py"), "--task", "vgg_mini_fashion",
+                           "--frameworks", "convnets,keras", "--subset", "3000", "--epochs", "2", "--target", "1.0",
+                           "--data-dir", str(data_dir), "--json", str(out)], capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    results = json.loads(out.read_text())["results"]
+    assert [r["framework"] for r in results] == ["convnets", "keras"]
+    for res in results:
+        assert res["recipe"]["optimizer"] == "adamw" and res["recipe"]["label_smoothing"] == 0.1
+        assert [c["epoch"] for c in res["curve"]] == [1, 2]  # a target of 100% is never reached: both epochs ran
+        assert 0.25 < res["best_accuracy"] < 1.0  # 3,000 images, 24 steps: past chance (10%) in both
+
+
 def test_profile_ops_shows_backward_convolutions_on_onednn(tmp_path):
     """The per-kernel profile runs, and with oneDNN on no convolution falls back to Eigen's
     kernels (padding="EXPLICIT" once sent ResNet-20's backward convolutions there, 2x slower)."""

@@ -234,10 +234,11 @@ def summary(table: pd.DataFrame, pending: bool = True) -> str:
 
 
 def _ran_recipe(r: dict[str, Any], settings: dict[str, Any]) -> bool:
-    """Whether a record's run used every one of ``settings`` (epochs, and TrainConfig fields), in float32."""
+    """Whether a record's run used ``settings``' epochs and training settings (``RECIPE_KEYS``: not how the steps
+    were grouped into calls, which changes no weight), in float32."""
     t = r["train"]
     return (t.get("precision", "float32") == "float32" and r["epochs"] == settings["epochs"]
-            and all(t.get(k) == v for k, v in settings.items() if k != "epochs"))
+            and all(t.get(k) == v for k, v in settings.items() if k in RECIPE_KEYS))
 
 
 def comparison(records: list[dict[str, Any]]) -> str:

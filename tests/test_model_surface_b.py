@@ -24,7 +24,7 @@ CASES = {
     "densenet169": ((32, 32, 3), (1, 1, 1664)),
     "densenet201": ((32, 32, 3), (1, 1, 1920)),
     "densenet_bc100": ((16, 16, 3), (4, 4, 342)),
-    "densenet_mini": ((32, 32, 3), (8, 8, 88)),
+    "densenet_mini": ((32, 32, 3), (4, 4, 88)),  # its stride-2 stem: blocks at 16, 8 and 4
     "mobilenet_v1": ((64, 64, 3), (2, 2, 1024)),
     "mobilenet_v1_mini": ((32, 32, 3), (4, 4, 512)),
     "mobilenet_v2": ((64, 64, 3), (2, 2, 1280)),

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
 import statistics
 import sys
@@ -49,6 +48,7 @@ TASKS = {
     "mobilenet_v1_mini_fashion": ("mobilenet_v1_mini", "fashion_mnist", 0.91),
 }
 DEFAULT_TASKS = ("lenet5_mnist", "vgg_mini_fashion")  # the two measured side by side so far
+RUNNERS_IMPLEMENT = {"optimizer": ("adam", "adamw"), "schedule": ("cosine",), "augment": ("none", "flip")}
 
 
 def task_settings(name: str) -> dict[str, Any]:
@@ -57,9 +57,7 @@ def task_settings(name: str) -> dict[str, Any]:
 
     model, dataset, target = TASKS[name]
     r = recipe_for(model, dataset)
-    unsupported = {k: v for k, v in (("optimizer", r.optimizer), ("schedule", r.schedule), ("augment", r.augment))
-                   if v not in {"optimizer": ("adam", "adamw"), "schedule": ("cosine",),
-                                "augment": ("none", "flip")}[k]}
+    unsupported = {k: getattr(r, k) for k, done in RUNNERS_IMPLEMENT.items() if getattr(r, k) not in done}
     if r.ema:
         unsupported["ema"] = r.ema
     if unsupported:
@@ -93,12 +91,14 @@ def epoch_batches(task: dict, xtr: np.ndarray, ytr: np.ndarray, epoch: int, seed
         yield x, ytr[idx]
 
 
-def learning_rate(task: dict, step: int, total: int, steps_per_epoch: int) -> float:
-    """The recipe's rate at ``step``: a cosine to zero over ``total`` steps, times a linear warm-up
-    (``convnets.optim.schedules``: Cosine inside Warmup)."""
-    rate = 0.5 * task["lr"] * (1 + math.cos(math.pi * min(step, total) / total))
-    warmup = max(1, int(task["warmup_epochs"] * steps_per_epoch))
-    return rate * min(1.0, (step + 1) / warmup) if task["warmup_epochs"] > 0 else rate
+def learning_rates(task: dict, steps_per_epoch: int) -> np.ndarray:
+    """The recipe's rate at every step, from the library's own schedule (a warm-up into a cosine,
+    ``convnets.optim.make_schedule``), for the Keras and PyTorch runners to set step by step."""
+    from convnets.optim import make_schedule
+
+    total = steps_per_epoch * task["epochs"]
+    schedule = make_schedule("cosine", task["lr"], total, steps_per_epoch, warmup_epochs=task["warmup_epochs"])
+    return schedule(np.arange(total, dtype=np.float32)).numpy()
 
 
 def run_convnets(task: dict, data: tuple, report: Callable[[int, float], bool]) -> None:
@@ -132,15 +132,15 @@ def run_keras(task: dict, data: tuple, report: Callable[[int, float], bool]) -> 
     xtr, ytr, xte, yte = data
     steps = -(-len(xtr) // task["batch"])
     model = keras_model(task["model"], xtr.shape[1:], 10)
-    total, k = steps * task["epochs"], 0
+    rates, k, one_hot = learning_rates(task, steps), 0, np.eye(10, dtype=np.float32)
     opt = (keras.optimizers.AdamW(task["lr"], weight_decay=task["weight_decay"]) if task["optimizer"] == "adamw"
            else keras.optimizers.Adam(task["lr"]))  # epsilon 1e-7 in Keras and ours
     model.compile(optimizer=opt, loss=keras.losses.CategoricalCrossentropy(
         from_logits=True, label_smoothing=task["label_smoothing"]))
     for epoch in range(task["epochs"]):
         for x, y in epoch_batches(task, xtr, ytr, epoch):
-            opt.learning_rate.assign(learning_rate(task, k, total, steps))
-            model.train_on_batch(x, np.eye(10, dtype=np.float32)[y])
+            opt.learning_rate.assign(rates[k])
+            model.train_on_batch(x, one_hot[y])
             k += 1
         pred = np.concatenate([model.predict_on_batch(xte[i:i + 1000]).argmax(1) for i in range(0, len(xte), 1000)])
         if report(epoch + 1, float((pred == yte).mean())):
@@ -160,14 +160,14 @@ def run_torch(task: dict, data: tuple, report: Callable[[int, float], bool]) -> 
         opt = torch.optim.AdamW(model.parameters(), lr=task["lr"], eps=1e-7, weight_decay=task["weight_decay"])
     else:
         opt = torch.optim.Adam(model.parameters(), lr=task["lr"], eps=1e-7)
-    total, k = steps * task["epochs"], 0
+    rates, k = learning_rates(task, steps), 0
     loss_fn = torch.nn.CrossEntropyLoss(label_smoothing=task["label_smoothing"])
     xte_t = to_nchw(xte)
     for epoch in range(task["epochs"]):
         model.train()
         for x, y in epoch_batches(task, xtr, ytr, epoch):
             for g in opt.param_groups:
-                g["lr"] = learning_rate(task, k, total, steps)
+                g["lr"] = float(rates[k])
             opt.zero_grad(set_to_none=True)
             loss_fn(model(to_nchw(x)), torch.from_numpy(y)).backward()
             opt.step()

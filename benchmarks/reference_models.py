@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from convnets.models.alexnet import ALEXNET_MINI
 from convnets.models.mobilenet import V1_MINI_TABLE
 from convnets.models.vgg import VGG_MINI as VGG_MINI_CONFIG
 
@@ -41,6 +42,20 @@ def keras_model(name: str, input_shape: tuple[int, int, int], num_classes: int) 
         for _ in range(2):
             x = L.Dropout(0.5)(L.Dense(128, activation="relu")(x))
         out = L.Dense(num_classes)(x)
+    elif name == "alexnet_mini":  # He-normal kernels, zero biases, LRN after conv1 and conv2, groups of 2 (alexnet.py)
+        import tensorflow as tf
+
+        c1, c2, c3, c4, c5 = ALEXNET_MINI.widths
+        he = dict(activation="relu", kernel_initializer="he_normal", padding="same")
+        lrn = L.Lambda(lambda t: tf.nn.local_response_normalization(t, depth_radius=2, bias=2.0, alpha=1e-4,
+                                                                   beta=0.75))
+        x = L.MaxPooling2D(3, 2)(lrn(L.Conv2D(c1, 5, **he)(x)))
+        x = L.MaxPooling2D(3, 2)(lrn(L.Conv2D(c2, 5, groups=2, **he)(x)))
+        x = L.Conv2D(c4, 3, groups=2, **he)(L.Conv2D(c3, 3, **he)(x))
+        x = L.Flatten()(L.MaxPooling2D(3, 2)(L.Conv2D(c5, 3, groups=2, **he)(x)))
+        for _ in range(2):
+            x = L.Dropout(0.5)(L.Dense(ALEXNET_MINI.fc_width, activation="relu", kernel_initializer="he_normal")(x))
+        out = L.Dense(num_classes, kernel_initializer="he_normal")(x)
     elif name == "resnet20":
         import tensorflow as tf
 
@@ -111,6 +126,18 @@ def torch_model(name: str, input_shape: tuple[int, int, int], num_classes: int) 
         features = nn.Sequential(*layers, nn.Flatten())
         return _like_convnets(nn.Sequential(features, nn.Linear(flat_size(features), 128), nn.ReLU(), nn.Dropout(0.5),
                                             nn.Linear(128, 128), nn.ReLU(), nn.Dropout(0.5), nn.Linear(128, num_classes)))
+    if name == "alexnet_mini":
+        c1, c2, c3, c4, c5 = ALEXNET_MINI.widths
+        lrn = dict(size=5, alpha=5 * 1e-4, beta=0.75, k=2.0)  # PyTorch divides alpha by size; ours does not
+        features = nn.Sequential(
+            nn.Conv2d(c, c1, 5, 1, 2), nn.ReLU(), nn.LocalResponseNorm(**lrn), nn.MaxPool2d(3, 2),
+            nn.Conv2d(c1, c2, 5, 1, 2, groups=2), nn.ReLU(), nn.LocalResponseNorm(**lrn), nn.MaxPool2d(3, 2),
+            nn.Conv2d(c2, c3, 3, 1, 1), nn.ReLU(), nn.Conv2d(c3, c4, 3, 1, 1, groups=2), nn.ReLU(),
+            nn.Conv2d(c4, c5, 3, 1, 1, groups=2), nn.ReLU(), nn.MaxPool2d(3, 2), nn.Flatten())
+        fc = ALEXNET_MINI.fc_width
+        return _like_convnets(nn.Sequential(features, nn.Linear(flat_size(features), fc), nn.ReLU(), nn.Dropout(0.5),
+                                            nn.Linear(fc, fc), nn.ReLU(), nn.Dropout(0.5), nn.Linear(fc, num_classes)),
+                              init="he_normal")
     if name == "resnet20":
         return _TorchCifarResNet(c, num_classes)
     if name == "mobilenet_v1_mini":
@@ -132,15 +159,25 @@ def torch_model(name: str, input_shape: tuple[int, int, int], num_classes: int) 
     raise ValueError(f"no PyTorch reference for {name}")
 
 
-def _like_convnets(model: Any, he: bool = False) -> Any:
+def _like_convnets(model: Any, he: bool = False, init: str = "") -> Any:
     """Our initialisation instead of PyTorch's default (uniform +-1/sqrt(fan_in), biases too):
-    zero biases, Glorot-uniform kernels, or He-uniform for all but the last layer (``he``),
-    so a time-to-accuracy race starts from the same distribution in every framework."""
+    zero biases, Glorot-uniform kernels, or He-uniform for all but the last layer (``he``), or He-normal
+    for every layer (``init="he_normal"``: a normal of std sqrt(2 / fan_in) truncated at two of its own
+    std and rescaled, as ours and Keras's), so a time-to-accuracy race starts from the same distribution
+    in every framework."""
+    import math
+
+    import torch
     from torch import nn
 
     layers = [m for m in model.modules() if isinstance(m, (nn.Conv2d, nn.Linear))]
     for i, m in enumerate(layers):
-        if he and i < len(layers) - 1:
+        if init == "he_normal":
+            fan_in = m.weight[0].numel()  # in/groups x kernel area, or in_features
+            std = math.sqrt(2.0 / fan_in) / 0.87962566103423978
+            with torch.no_grad():
+                nn.init.trunc_normal_(m.weight, std=std, a=-2 * std, b=2 * std)
+        elif he and i < len(layers) - 1:
             nn.init.kaiming_uniform_(m.weight, nonlinearity="relu")  # sqrt(6 / fan_in), Keras's he_uniform
         else:
             nn.init.xavier_uniform_(m.weight)

@@ -9,7 +9,7 @@ Tasks: a model, a data set and a target; the recipe is the library's own for tha
   label smoothing 0.1, batch 128, 6 epochs).
 - ``vgg_mini_fashion``: ``vgg_mini`` on Fashion-MNIST (28x28) to 91.0% (AdamW, one epoch of warm-up into
   a cosine, weight decay 0.05, label smoothing 0.1, flips, batch 256, 10 epochs).
-- ``resnet20_fashion``, ``mobilenet_v1_mini_fashion``: the other minis with a Keras and a PyTorch twin
+- ``resnet20_fashion``, ``mobilenet_v1_mini_fashion``, ``alexnet_mini_fashion``: the other minis with a Keras and a PyTorch twin
   (``reference_models``), on their Fashion-MNIST recipes.
 
 Each framework sees the same normalised images in the same order (one NumPy
@@ -46,6 +46,7 @@ TASKS = {
     "vgg_mini_fashion": ("vgg_mini", "fashion_mnist", 0.91),
     "resnet20_fashion": ("resnet20", "fashion_mnist", 0.91),
     "mobilenet_v1_mini_fashion": ("mobilenet_v1_mini", "fashion_mnist", 0.91),
+    "alexnet_mini_fashion": ("alexnet_mini", "fashion_mnist", 0.91),
 }
 DEFAULT_TASKS = ("lenet5_mnist", "vgg_mini_fashion")  # the two measured side by side so far
 RUNNERS_IMPLEMENT = {"optimizer": ("adam", "adamw"), "schedule": ("cosine",), "augment": ("none", "flip")}

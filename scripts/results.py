@@ -159,14 +159,22 @@ def table(records: list[dict[str, Any]]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def ran_precision(run: str, recipe: str) -> bool:
+    """Whether a run's precision is what a recipe asks: "auto" (convnets.train.precision.resolve) becomes
+    mixed_bfloat16 on a CPU that multiplies bfloat16 in hardware and float32 elsewhere, and config.json keeps
+    what it became."""
+    return run == recipe or (recipe == "auto" and run in ("float32", "mixed_bfloat16"))
+
+
 def _is_recipe_run(r: Any) -> bool:
-    """Whether a float32 run is the recipe's own: its epochs, training settings, builder options and
+    """Whether a run is the recipe's own: its epochs, training settings, precision, builder options and
     input shape all match (config.json keeps the input shape apart from the other options)."""
     options = model_options_for(r.model, r.dataset)
     shape = options.pop("input_shape", None) or model_info(r.model).input_shape
     recipe = recipe_for(r.model, r.dataset)
     same = all(r.train.get(k, _DEFAULTS[k]) == getattr(recipe, k) for k in RECIPE_KEYS)
-    return (r.epochs == recipe.epochs and same and r.options == options and r.shape == _shape_label(shape)
+    return (r.epochs == recipe.epochs and same and ran_precision(r.precision, recipe.precision)
+            and r.options == options and r.shape == _shape_label(shape)
             and r.n_params == _params_now(r.model, r.shape, json.dumps(r.options, sort_keys=True)))
 
 
@@ -200,7 +208,7 @@ def summary(table: pd.DataFrame, pending: bool = True) -> str:
     lines = ["| model | data | epochs | test accuracy | training time | paper / target |", "| --- | --- | --- | --- | --- | --- |"]
     for r in table.itertuples(index=False):
         data = f"{DATA_NAMES.get(r.dataset, r.dataset)} ({r.shape})"
-        if r.precision != "float32":
+        if r.precision != "float32" and not _is_recipe_run(r):
             ref = _float32_runs(table, r.model, r.dataset)
             ref = ref[(ref.epochs == r.epochs) & (ref.seed == r.seed)]
             note = f"float32, same epochs: {ref.accuracy.iloc[0]:.2%} ({ref.seconds.iloc[0]:,.0f} s)" if len(ref) else ""
@@ -209,7 +217,7 @@ def summary(table: pd.DataFrame, pending: bool = True) -> str:
             continue
         if (r.model, r.dataset) in done or not _is_recipe_run(r):
             continue  # a seed already summarised, a shortened float32 run, or a variant of the recipe
-        runs = table[(table.model == r.model) & (table.dataset == r.dataset) & (table.precision == "float32")]
+        runs = table[(table.model == r.model) & (table.dataset == r.dataset)]
         runs = runs[[_is_recipe_run(x) for x in runs.itertuples(index=False)]]
         target, source = TARGETS.get((r.model, r.dataset), (None, ""))
         note = source
@@ -234,10 +242,11 @@ def summary(table: pd.DataFrame, pending: bool = True) -> str:
 
 
 def _ran_recipe(r: dict[str, Any], settings: dict[str, Any]) -> bool:
-    """Whether a record's run used ``settings``' epochs and training settings (``RECIPE_KEYS``: not how the steps
-    were grouped into calls, which changes no weight), in float32."""
+    """Whether a record's run used ``settings``' epochs, training settings (``RECIPE_KEYS``: not how the steps
+    were grouped into calls, which changes no weight) and precision (float32 unless ``settings`` say)."""
     t = r["train"]
-    return (t.get("precision", "float32") == "float32" and r["epochs"] == settings["epochs"]
+    return (ran_precision(t.get("precision", "float32"), settings.get("precision", "float32"))
+            and r["epochs"] == settings["epochs"]
             and all(t.get(k) == v for k, v in settings.items() if k in RECIPE_KEYS))
 
 

@@ -15,7 +15,8 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 
 @pytest.mark.parametrize("name,shape", [("lenet5_modern", (28, 28, 1)), ("resnet20", (32, 32, 3)),
-                                        ("mobilenet_v1_mini", (32, 32, 3)), ("vgg_mini", (32, 32, 3))])
+                                        ("mobilenet_v1_mini", (32, 32, 3)), ("vgg_mini", (32, 32, 3)),
+                                        ("alexnet_mini", (28, 28, 1))])
 def test_keras_reference_models_match_ours(name, shape):
     import numpy as np
     from reference_models import keras_model
@@ -35,7 +36,7 @@ def test_torch_reference_models_match_ours():
 
     for name, shape, options in (("lenet5_modern", (28, 28, 1), {}), ("resnet20", (32, 32, 3), {}),
                                  ("mobilenet_v1_mini", (32, 32, 3), {}), ("vgg_mini", (32, 32, 3), {}),
-                                 ("resnet50", (224, 224, 3), {"conv_bias": True})):
+                                 ("alexnet_mini", (28, 28, 1), {}), ("resnet50", (224, 224, 3), {"conv_bias": True})):
         with convnets.layers.init.zeros_only():
             ours = convnets.create_model(name, input_shape=shape, num_classes=10, **options)
         theirs = torch_model(name, shape, 10)
@@ -43,7 +44,45 @@ def test_torch_reference_models_match_ours():
         assert torch.is_tensor(theirs(torch.zeros(2, shape[2], shape[0], shape[1])))
 
 
-@pytest.mark.parametrize("name,shape", [("lenet5_modern", (28, 28, 1)), ("vgg_mini", (32, 32, 3))])
+def test_alexnet_mini_twins_compute_what_ours_does():
+    """With our weights copied in, the Keras and PyTorch AlexNet minis give our logits: the same LRN (PyTorch's
+    alpha is per channel in the window), the same two groups, the same layer order."""
+    import numpy as np
+    from reference_models import keras_model
+
+    import convnets
+
+    shape = (28, 28, 1)
+    ours = convnets.create_model("alexnet_mini", input_shape=shape, num_classes=10)
+    x = np.random.default_rng(0).normal(size=(4, *shape)).astype(np.float32)
+    want = ours(x).numpy()
+    layers = [ours.conv1, ours.conv2, ours.conv3, ours.conv4, ours.conv5, ours.fc6, ours.fc7, ours.fc8]
+    weights = [[layer.w.numpy(), layer.b.numpy()] for layer in layers]
+    keras = keras_model("alexnet_mini", shape, 10)
+    keras.set_weights([a for pair in weights for a in pair])
+    np.testing.assert_allclose(keras.predict_on_batch(x), want, rtol=1e-4, atol=1e-4)
+    torch = pytest.importorskip("torch")
+    from reference_models import torch_model
+
+    model = torch_model("alexnet_mini", shape, 10).eval()
+    params = [m for m in model.modules() if isinstance(m, (torch.nn.Conv2d, torch.nn.Linear))]
+    h, w, c = ours.feature_shape(shape)
+    with torch.no_grad():
+        for m, (kernel, bias) in zip(params, weights):
+            if kernel.ndim == 4:
+                kernel = kernel.transpose(3, 2, 0, 1)  # HWIO -> OIHW
+            elif m is params[5]:  # fc6 reads a channels-first flattening of pool5
+                kernel = kernel.reshape(h, w, c, -1).transpose(2, 0, 1, 3).reshape(h * w * c, -1).T
+            else:
+                kernel = kernel.T
+            m.weight.copy_(torch.from_numpy(np.ascontiguousarray(kernel)))
+            m.bias.copy_(torch.from_numpy(bias))
+        got = model(torch.from_numpy(x.transpose(0, 3, 1, 2).copy())).numpy()
+    np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.parametrize("name,shape", [("lenet5_modern", (28, 28, 1)), ("vgg_mini", (32, 32, 3)),
+                                        ("alexnet_mini", (28, 28, 1))])
 def test_time_to_accuracy_models_start_from_our_initialisation(name, shape):
     """The race's three models draw their kernels from the same distributions (per-layer std
     within sampling error) and start with zero biases."""

@@ -228,6 +228,13 @@ def test_local_response_norm_formula():
         lo, hi = max(0, c - 2), min(7, c + 3)
         ref[..., c] = x[..., c] / (2.0 + 1e-2 * np.sum(x[..., lo:hi] ** 2, axis=-1)) ** 0.75
     np.testing.assert_allclose(y, ref, rtol=1e-5)
+    # Under mixed_bfloat16 (TensorFlow's CPU LRN kernel has no bfloat16): the same, in bfloat16, with a gradient.
+    xb = tf.cast(tf.constant(x), tf.bfloat16)
+    with tf.GradientTape() as tape:
+        tape.watch(xb)
+        yb = lrn(xb)
+    assert yb.dtype == tf.bfloat16 and tape.gradient(yb, xb).dtype == tf.bfloat16
+    np.testing.assert_allclose(tf.cast(yb, tf.float32).numpy(), ref, rtol=2e-2, atol=1e-2)
 
 
 def test_pools():

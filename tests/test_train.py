@@ -102,7 +102,7 @@ BAD_SETTINGS = [
     ("seed", "0", "seed must be a whole number, got '0' (str)"),
     ("jit_compile", "yes", "jit_compile must be true or false, got 'yes' (str)"),
     ("fused_batch_norm", 0, "fused_batch_norm must be true or false, got 0 (int)"),
-    ("precision", "float16", "precision must be one of float32, mixed_float16, mixed_bfloat16, got 'float16'"),
+    ("precision", "float16", "precision must be one of float32, mixed_float16, mixed_bfloat16, auto, got 'float16'"),
     ("strategy", "tpu", "strategy must be one of default, mirrored, multiworker, got 'tpu'"),
     ("val_split", 1.0, "the validation split must be a fraction in [0, 1), got 1.0"),
     ("val_split", -0.1, "the validation split must be a fraction in [0, 1), got -0.1"),
@@ -151,7 +151,7 @@ def test_config_choices_are_the_implemented_ones():
     from convnets.train.precision import COMPUTE_DTYPES
 
     assert (config.OPTIMIZERS, config.SCHEDULES, config.AUGMENTATIONS) == (OPTIMIZERS, SCHEDULES, AUGMENTATIONS)
-    assert config.PRECISIONS == tuple(COMPUTE_DTYPES)
+    assert config.PRECISIONS == (*COMPUTE_DTYPES, "auto")
     meta = {f.name: f.metadata for f in dataclasses.fields(TrainConfig)}
     assert {n for n, m in meta.items() if m["choices"]} == {"optimizer", "schedule", "augment", "precision", "strategy",
                                                           "tta"}
@@ -453,6 +453,25 @@ def test_run_files_are_created_with_the_umask(digits, tmp_path):
     run = tmp_path / "r"
     files = [run / "config.json", run / "history.csv", run / "metrics.json", *(run / "checkpoints").iterdir()]
     assert {f.name: oct(f.stat().st_mode & 0o777) for f in files} == {f.name: "0o644" for f in files}
+
+
+@pytest.mark.parametrize("native", [True, False])
+def test_precision_auto_is_bfloat16_only_where_the_cpu_multiplies_it(digits, tmp_path, monkeypatch, native):
+    """``auto`` becomes mixed_bfloat16 on a CPU with bfloat16 arithmetic (AMX, AVX-512 BF16) and float32 elsewhere
+    (emulated bfloat16 is slower); the run trains in it, says so, and config.json keeps what it became."""
+    import convnets.machine
+    from convnets.train.precision import compute_dtype, resolve
+
+    monkeypatch.setattr(convnets.machine, "native_bfloat16", lambda: native)
+    want = "mixed_bfloat16" if native else "float32"
+    assert resolve("auto") == want and resolve("float32") == "float32" and resolve("mixed_float16") == "mixed_float16"
+    assert compute_dtype("auto") == (tf.bfloat16 if native else tf.float32)
+    lines: list[str] = []
+    metrics = train(fresh_model(), digits, TrainConfig(epochs=2, batch_size=64, lr=3e-3, precision="auto"),
+                    tmp_path / "r",
+                    progress=False, log=lines.append)
+    assert json.loads((tmp_path / "r" / "config.json").read_text())["train"]["precision"] == want
+    assert lines[0].startswith(f"precision auto: {want}") and metrics["test_accuracy"] > 0.5
 
 
 def test_steps_per_call_takes_the_same_steps(digits, tmp_path):

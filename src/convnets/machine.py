@@ -23,6 +23,23 @@ def cpu_name() -> str:
     return platform.processor() or platform.machine()
 
 
+def cpu_flags() -> set[str]:
+    """The instruction-set flags the CPU reports (Linux's /proc/cpuinfo; empty elsewhere)."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("flags"):
+                return set(line.split(":", 1)[1].split())
+    except OSError:
+        pass
+    return set()
+
+
+def native_bfloat16() -> bool:
+    """Whether this CPU multiplies bfloat16 in hardware (Intel AMX or AVX-512 BF16, through oneDNN), so that
+    ``--precision mixed_bfloat16`` can be faster than float32 rather than emulated and slower."""
+    return bool(cpu_flags() & {"amx_bf16", "avx512_bf16"}) and onednn_enabled() is not False
+
+
 def onednn_enabled() -> bool | None:
     """Whether TensorFlow runs its oneDNN CPU kernels in this process (None: unknown)."""
     try:
@@ -38,7 +55,7 @@ def machine_info() -> dict[str, Any]:
     import tensorflow as tf
 
     return {"cpu": cpu_name(), "cores": os.cpu_count(), "python": platform.python_version(),
-            "tensorflow": tf.__version__, "onednn": onednn_enabled()}
+            "tensorflow": tf.__version__, "onednn": onednn_enabled(), "native_bfloat16": native_bfloat16()}
 
 
 def describe(info: dict[str, Any]) -> str:

@@ -178,9 +178,12 @@ class LocalResponseNorm(Layer):
         self.size, self.k, self.alpha, self.beta = size, k, alpha, beta
 
     def forward(self, x: tf.Tensor, training: bool = False) -> tf.Tensor:
-        return tf.nn.local_response_normalization(
-            x, depth_radius=self.size // 2, bias=self.k, alpha=self.alpha, beta=self.beta
+        # TensorFlow's CPU kernel takes float32 and float16 only: under mixed_bfloat16 it runs in float32.
+        y = tf.nn.local_response_normalization(
+            x if x.dtype != tf.bfloat16 else tf.cast(x, tf.float32),
+            depth_radius=self.size // 2, bias=self.k, alpha=self.alpha, beta=self.beta
         )
+        return tf.cast(y, x.dtype)
 
 
 class Rescaling(Layer):

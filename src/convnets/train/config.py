@@ -23,7 +23,7 @@ from convnets.errors import ConfigError
 OPTIMIZERS = ("sgd", "nesterov", "adam", "adamw", "rmsprop")
 SCHEDULES = ("constant", "step", "cosine")
 AUGMENTATIONS = ("none", "flip", "crop", "crop_flip")
-PRECISIONS = ("float32", "mixed_float16", "mixed_bfloat16")
+PRECISIONS = ("float32", "mixed_float16", "mixed_bfloat16", "auto")  # auto: resolved when training starts
 STRATEGIES = ("default", "mirrored", "multiworker")
 TTA_MODES = ("none", "flip")  # test-time augmentation (convnets.train.loop.evaluate_dataset)
 # What --init-from's weights keep (convnets.models.base.Model.freeze_features); any other value names the
@@ -118,7 +118,9 @@ class TrainConfig:
                                 "compile time dominates short CPU runs)")
     fused_batch_norm: bool = setting(True, "train BatchNorm with one FusedBatchNormV3 kernel; off: the step-by-step "
                                      "ops (the same results, slower)")
-    precision: str = setting("float32", "compute dtype; variables stay float32 (mixed_float16 adds loss scaling)",
+    precision: str = setting("float32", "compute dtype; variables stay float32 (mixed_float16 adds loss scaling); "
+                             "auto: mixed_bfloat16 where the CPU multiplies bfloat16 in hardware (AMX, AVX-512 BF16) "
+                             "and no GPU is visible, else float32; config.json keeps what it became",
                              choices=PRECISIONS)
     strategy: str = setting("default", "tf.distribute: default = one device, mirrored = all local GPUs, "
                             "multiworker = the machines in $TF_CONFIG", choices=STRATEGIES)

@@ -42,6 +42,7 @@ from convnets.train.finetune import copy_weights, fine_tune_spec
 from convnets.train.losses import cross_entropy
 from convnets.train.metrics import EpochSums, Mean, topk_hits
 from convnets.train.precision import DynamicLossScale, compute_dtype
+from convnets.train.precision import resolve as resolve_precision
 from convnets.train.run_dir import PARTIAL_EPOCH, RunDir
 from convnets.train.state import TrainState
 
@@ -303,6 +304,10 @@ def train(
     ``.worker-N`` folder in it (every worker must save checkpoints).
     """
     run = RunDir(_run_path(out_dir, model, strategy))
+    if config.precision == "auto":  # what this machine runs fastest; config.json keeps the outcome
+        config = config.updated(precision=resolve_precision("auto"))
+        log(f"precision auto: {config.precision}" + (" (this CPU multiplies bfloat16 in hardware)"
+                                                     if config.precision == "mixed_bfloat16" else ""))
     if config.train_subset is not None:  # one fixed sample for every seed: runs differ by their seed alone
         dataset = dataset.subset(train=config.train_subset, seed=0)
     spec = PreprocessSpec.for_dataset(dataset, model.input_shape)

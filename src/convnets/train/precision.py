@@ -19,8 +19,20 @@ tf = import_tensorflow()  # once, quietly (convnets/train/__init__.py)
 COMPUTE_DTYPES = {"float32": tf.float32, "mixed_float16": tf.float16, "mixed_bfloat16": tf.bfloat16}
 
 
+def resolve(precision: str) -> str:
+    """``"auto"`` as this machine runs it: ``mixed_bfloat16`` where the CPU multiplies bfloat16 in hardware
+    (``convnets.machine.native_bfloat16``: oneDNN then runs convolutions in bfloat16, 1.5-2x faster for the
+    convolution-heavy minis, docs/benchmarks.md) and no GPU is visible; float32 elsewhere, where bfloat16
+    would be emulated and slower. Any other precision is returned as it is."""
+    if precision != "auto":
+        return precision
+    from convnets.machine import native_bfloat16
+
+    return "mixed_bfloat16" if native_bfloat16() and not tf.config.list_physical_devices("GPU") else "float32"
+
+
 def compute_dtype(precision: str) -> tf.DType:
-    return COMPUTE_DTYPES[precision]
+    return COMPUTE_DTYPES[resolve(precision)]
 
 
 class DynamicLossScale(tf.Module):

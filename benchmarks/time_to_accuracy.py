@@ -64,6 +64,8 @@ def task_settings(name: str) -> dict[str, Any]:
     if unsupported:
         raise SystemExit(f"{name}: the recipe of {model} on {dataset} has settings the Keras and PyTorch runners "
                          f"do not implement: {unsupported}")
+    # Every framework computes in float32: a recipe's precision "auto" (bfloat16 on CPUs with bfloat16 arithmetic)
+    # is left out of the race, whose twins in Keras and PyTorch run float32 (benchmarks/precision.py times it).
     return dict(model=model, dataset=dataset, target=target, epochs=r.epochs, batch=r.batch_size,
                 optimizer=r.optimizer, lr=r.lr, weight_decay=r.weight_decay, warmup_epochs=r.warmup_epochs,
                 label_smoothing=r.label_smoothing, flip=r.augment == "flip")

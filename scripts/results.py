@@ -28,6 +28,7 @@ from convnets.layers import init
 from convnets.machine import describe, machine_info
 from convnets.models import create_model, model_info
 from convnets.recipes import (
+    BUDGETS,
     CIFAR_FOLDER,
     COMPARISON_RECIPE,
     RESNET20_VARIANTS,
@@ -219,10 +220,16 @@ def summary(table: pd.DataFrame, pending: bool = True) -> str:
             continue  # a seed already summarised, a shortened float32 run, or a variant of the recipe
         runs = table[(table.model == r.model) & (table.dataset == r.dataset)]
         runs = runs[[_is_recipe_run(x) for x in runs.itertuples(index=False)]]
+        # A seed run again (a faster machine, code or precision: "auto" is float32 on one CPU and bfloat16 on
+        # another) counts once, its latest run; the earlier ones stay in docs/results.md's full table.
+        runs = runs.drop_duplicates("seed", keep="last")
         target, source = TARGETS.get((r.model, r.dataset), (None, ""))
         note = source
         if target is not None and (runs.accuracy < target).any():
             note += f" **short** on {(runs.accuracy < target).sum()} of {len(runs)} seeds"
+        budget = BUDGETS.get((r.model, r.dataset))
+        if budget is not None and (runs.seconds > budget).any():
+            note += f" **over {budget / 60:g} min** on {(runs.seconds > budget).sum()} of {len(runs)} seeds"
         missing = [s for s in SEEDS if s not in set(runs.seed)]
         if missing:
             seeds = f"seed{'s' if len(missing) > 1 else ''} {', '.join(map(str, missing))}"

@@ -178,6 +178,21 @@ def test_readme_summary_marks_runs_short_of_their_target(tmp_path):
     (line,) = results_script.summary(seeds, pending=False).splitlines()[2:]
     assert "| 97.33% mean, 96.50%-98.00% (seeds 0, 1, 2) | 12 s mean |" in line
     assert line.endswith("**short** on 1 of 3 seeds |")
+    # A time budget ("minutes, not hours"): a run over it is marked, as a short one is.
+    fashion = dict(row, model="vgg_mini", dataset="fashion_mnist", epochs=results_script.recipe_for(
+        "vgg_mini", "fashion_mnist").epochs, shape="28x28x1", train=settings("vgg_mini", "fashion_mnist"),
+        n_params=convnets.create_model("vgg_mini", input_shape=(28, 28, 1)).trainable_params)
+    assert results_script.BUDGETS["vgg_mini", "fashion_mnist"] == 300.0
+    runs = pd.DataFrame([{**fashion, "seed": s, "accuracy": 0.92, "seconds": t} for s, t in enumerate((200, 290, 310))])
+    (line,) = results_script.summary(runs, pending=False).splitlines()[2:]
+    assert line.endswith("target 91% in at most 5 minutes **over 5 min** on 1 of 3 seeds |")
+    (line,) = results_script.summary(runs[:2], pending=False).splitlines()[2:]
+    assert "**over" not in line
+    # A seed run again (here in bfloat16, which the recipe's precision "auto" allows) counts once: its latest run.
+    again = pd.concat([runs, pd.DataFrame([{**fashion, "seed": 2, "accuracy": 0.93, "seconds": 150.0,
+                                             "precision": "mixed_bfloat16"}])])
+    (line,) = results_script.summary(again, pending=False).splitlines()[2:]
+    assert "| 92.33% mean, 92.00%-93.00% (seeds 0, 1, 2) | 213 s mean |" in line and "**over" not in line
     readme = tmp_path / "README.md"
     readme.write_text(f"intro\n{results_script.START}\nold table\n{results_script.END}\nrest\n")
     results_script.replace_between_markers(readme, "new table")

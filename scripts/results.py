@@ -212,6 +212,10 @@ def summary(table: pd.DataFrame, pending: bool = True) -> str:
         if r.precision != "float32" and not _is_recipe_run(r):
             ref = _float32_runs(table, r.model, r.dataset)
             ref = ref[(ref.epochs == r.epochs) & (ref.seed == r.seed)]
+            # the same settings and builder options but the precision, if such a run exists
+            same = [x.options == r.options and all(x.train.get(k) == r.train.get(k) for k in RECIPE_KEYS)
+                    for x in ref.itertuples(index=False)]
+            ref = ref[same] if any(same) else ref
             note = f"float32, same epochs: {ref.accuracy.iloc[0]:.2%} ({ref.seconds.iloc[0]:,.0f} s)" if len(ref) else ""
             lines.append(f"| `{r.model}`, {r.precision} | {data} | {r.epochs} | {r.accuracy:.2%} | "
                          f"{r.at_least}{r.seconds:,.0f} s | {note} |")

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from convnets.models.alexnet import ALEXNET_MINI
 from convnets.models.mobilenet import V1_MINI_TABLE
 from convnets.models.vgg import VGG_MINI as VGG_MINI_CONFIG
 
@@ -44,6 +43,8 @@ def keras_model(name: str, input_shape: tuple[int, int, int], num_classes: int) 
         out = L.Dense(num_classes)(x)
     elif name == "alexnet_mini":  # He-normal kernels, zero biases, LRN after conv1 and conv2, groups of 2 (alexnet.py)
         import tensorflow as tf
+
+        from convnets.models.alexnet import ALEXNET_MINI  # here: end_to_end.py imports this module without it
 
         c1, c2, c3, c4, c5 = ALEXNET_MINI.widths
         he = dict(activation="relu", kernel_initializer="he_normal", padding="same")
@@ -127,6 +128,8 @@ def torch_model(name: str, input_shape: tuple[int, int, int], num_classes: int) 
         return _like_convnets(nn.Sequential(features, nn.Linear(flat_size(features), 128), nn.ReLU(), nn.Dropout(0.5),
                                             nn.Linear(128, 128), nn.ReLU(), nn.Dropout(0.5), nn.Linear(128, num_classes)))
     if name == "alexnet_mini":
+        from convnets.models.alexnet import ALEXNET_MINI
+
         c1, c2, c3, c4, c5 = ALEXNET_MINI.widths
         lrn = dict(size=5, alpha=5 * 1e-4, beta=0.75, k=2.0)  # PyTorch divides alpha by size; ours does not
         features = nn.Sequential(

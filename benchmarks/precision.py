@@ -105,7 +105,8 @@ def main() -> None:
         r = results[-1]
         print(f"{name}: float32 {r['float32_images_per_second']:,.0f}, mixed_bfloat16 "
               f"{r['mixed_bfloat16_images_per_second']:,.0f} img/s ({r['speedup']:.2f}x)", flush=True)
-    report = {"machine": {**machine_info(), "described": describe(machine_info())},
+    info = machine_info()
+    report = {"machine": {**info, "described": describe(info)},
               "settings": {"input": list(shape), "batch": args.batch, "rounds": args.rounds, "steps": args.steps,
                            "optimizer": "adamw", "label_smoothing": 0.1, "threads": os.cpu_count()},
               "measured": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "results": results}

@@ -114,7 +114,7 @@ def torch_model(name: str, input_shape: tuple[int, int, int], num_classes: int) 
         features = nn.Sequential(nn.Conv2d(c, 6, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),
                                  nn.Conv2d(6, 16, 5), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten())
         return _like_convnets(nn.Sequential(features, nn.Linear(flat_size(features), 120), nn.ReLU(),
-                                            nn.Linear(120, 84), nn.ReLU(), nn.Linear(84, num_classes)), he=True)
+                                            nn.Linear(120, 84), nn.ReLU(), nn.Linear(84, num_classes)), init="he_uniform")
     if name == "vgg_mini":
         layers: list[nn.Module] = []
         ch = c
@@ -162,12 +162,12 @@ def torch_model(name: str, input_shape: tuple[int, int, int], num_classes: int) 
     raise ValueError(f"no PyTorch reference for {name}")
 
 
-def _like_convnets(model: Any, he: bool = False, init: str = "") -> Any:
-    """Our initialisation instead of PyTorch's default (uniform +-1/sqrt(fan_in), biases too):
-    zero biases, Glorot-uniform kernels, or He-uniform for all but the last layer (``he``), or He-normal
-    for every layer (``init="he_normal"``: a normal of std sqrt(2 / fan_in) truncated at two of its own
-    std and rescaled, as ours and Keras's), so a time-to-accuracy race starts from the same distribution
-    in every framework."""
+def _like_convnets(model: Any, init: str = "glorot_uniform") -> Any:
+    """Our initialisation instead of PyTorch's default (uniform +-1/sqrt(fan_in), biases too), so a
+    time-to-accuracy race starts from the same distribution in every framework: zero biases and
+    ``init`` kernels: "glorot_uniform"; "he_uniform" for all but the last layer (Glorot-uniform there);
+    or "he_normal" for every layer (a normal of std sqrt(2 / fan_in) truncated at two of its own std and
+    rescaled, as ours and Keras's)."""
     import math
 
     import torch
@@ -180,7 +180,7 @@ def _like_convnets(model: Any, he: bool = False, init: str = "") -> Any:
             std = math.sqrt(2.0 / fan_in) / 0.87962566103423978
             with torch.no_grad():
                 nn.init.trunc_normal_(m.weight, std=std, a=-2 * std, b=2 * std)
-        elif he and i < len(layers) - 1:
+        elif init == "he_uniform" and i < len(layers) - 1:
             nn.init.kaiming_uniform_(m.weight, nonlinearity="relu")  # sqrt(6 / fan_in), Keras's he_uniform
         else:
             nn.init.xavier_uniform_(m.weight)

@@ -40,6 +40,7 @@ from convnets.recipes import (
 )
 from convnets.train.checkpoint import evaluated_on, read_history, untimed_epochs
 from convnets.train.config import TrainConfig
+from convnets.train.precision import ran_as_asked
 
 DATA_NAMES = {"digits": "digits (bundled)", "mnist": "MNIST", "fashion_mnist": "Fashion-MNIST",
               "folder:cifar10-jpeg": "CIFAR-10 (JPEG folder)"}
@@ -160,11 +161,10 @@ def table(records: list[dict[str, Any]]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def ran_precision(run: str, recipe: str) -> bool:
-    """Whether a run's precision is what a recipe asks: "auto" (convnets.train.precision.resolve) becomes
-    mixed_bfloat16 on a CPU that multiplies bfloat16 in hardware and float32 elsewhere, and config.json keeps
-    what it became."""
-    return run == recipe or (recipe == "auto" and run in ("float32", "mixed_bfloat16"))
+def _same_settings(train: dict[str, Any], settings: dict[str, Any], keys: tuple[str, ...] = RECIPE_KEYS) -> bool:
+    """Whether a run's training settings (config.json's; a setting it lacks ran at the library's default) are
+    ``settings``' for each of ``keys``: not how the steps were grouped into calls, which changes no weight."""
+    return all(train.get(k, _DEFAULTS[k]) == settings.get(k, _DEFAULTS[k]) for k in keys)
 
 
 def _is_recipe_run(r: Any) -> bool:
@@ -173,8 +173,8 @@ def _is_recipe_run(r: Any) -> bool:
     options = model_options_for(r.model, r.dataset)
     shape = options.pop("input_shape", None) or model_info(r.model).input_shape
     recipe = recipe_for(r.model, r.dataset)
-    same = all(r.train.get(k, _DEFAULTS[k]) == getattr(recipe, k) for k in RECIPE_KEYS)
-    return (r.epochs == recipe.epochs and same and ran_precision(r.precision, recipe.precision)
+    same = _same_settings(r.train, {k: getattr(recipe, k) for k in RECIPE_KEYS})
+    return (r.epochs == recipe.epochs and same and ran_as_asked(r.precision, recipe.precision)
             and r.options == options and r.shape == _shape_label(shape)
             and r.n_params == _params_now(r.model, r.shape, json.dumps(r.options, sort_keys=True)))
 
@@ -213,7 +213,7 @@ def summary(table: pd.DataFrame, pending: bool = True) -> str:
             ref = _float32_runs(table, r.model, r.dataset)
             ref = ref[(ref.epochs == r.epochs) & (ref.seed == r.seed)]
             # the same settings and builder options but the precision, if such a run exists
-            same = [x.options == r.options and all(x.train.get(k) == r.train.get(k) for k in RECIPE_KEYS)
+            same = [x.options == r.options and _same_settings(x.train, r.train)
                     for x in ref.itertuples(index=False)]
             ref = ref[same] if any(same) else ref
             note = f"float32, same epochs: {ref.accuracy.iloc[0]:.2%} ({ref.seconds.iloc[0]:,.0f} s)" if len(ref) else ""
@@ -253,12 +253,12 @@ def summary(table: pd.DataFrame, pending: bool = True) -> str:
 
 
 def _ran_recipe(r: dict[str, Any], settings: dict[str, Any]) -> bool:
-    """Whether a record's run used ``settings``' epochs, training settings (``RECIPE_KEYS``: not how the steps
-    were grouped into calls, which changes no weight) and precision (float32 unless ``settings`` say)."""
+    """Whether a record's run used ``settings``' epochs, training settings and precision (float32 unless
+    ``settings`` say)."""
     t = r["train"]
-    return (ran_precision(t.get("precision", "float32"), settings.get("precision", "float32"))
+    return (ran_as_asked(t.get("precision", "float32"), settings.get("precision", "float32"))
             and r["epochs"] == settings["epochs"]
-            and all(t.get(k) == v for k, v in settings.items() if k in RECIPE_KEYS))
+            and _same_settings(t, settings, tuple(k for k in settings if k in RECIPE_KEYS)))
 
 
 def comparison(records: list[dict[str, Any]]) -> str:

@@ -460,12 +460,15 @@ def test_precision_auto_is_bfloat16_only_where_the_cpu_multiplies_it(digits, tmp
     """``auto`` becomes mixed_bfloat16 on a CPU with bfloat16 arithmetic (AMX, AVX-512 BF16) and float32 elsewhere
     (emulated bfloat16 is slower); the run trains in it, says so, and config.json keeps what it became."""
     import convnets.machine
-    from convnets.train.precision import compute_dtype, resolve
+    from convnets.train.precision import compute_dtype, ran_as_asked, resolve
 
     monkeypatch.setattr(convnets.machine, "native_bfloat16", lambda: native)
     want = "mixed_bfloat16" if native else "float32"
     assert resolve("auto") == want and resolve("float32") == "float32" and resolve("mixed_float16") == "mixed_float16"
     assert compute_dtype("auto") == (tf.bfloat16 if native else tf.float32)
+    # a record of the run counts as the recipe's whichever way "auto" went; a fixed precision must match
+    assert ran_as_asked(want, "auto") and ran_as_asked("float32", "float32")
+    assert not ran_as_asked("mixed_float16", "auto") and not ran_as_asked("mixed_bfloat16", "float32")
     lines: list[str] = []
     metrics = train(fresh_model(), digits, TrainConfig(epochs=2, batch_size=64, lr=3e-3, precision="auto"),
                     tmp_path / "r",

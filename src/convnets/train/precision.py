@@ -17,6 +17,13 @@ from convnets import import_tensorflow
 tf = import_tensorflow()  # once, quietly (convnets/train/__init__.py)
 
 COMPUTE_DTYPES = {"float32": tf.float32, "mixed_float16": tf.float16, "mixed_bfloat16": tf.bfloat16}
+AUTO_OUTCOMES = ("mixed_bfloat16", "float32")  # what resolve("auto") can become
+
+
+def ran_as_asked(ran: str, asked: str) -> bool:
+    """Whether a run that computed in ``ran`` (config.json keeps what "auto" became) ran the precision ``asked``:
+    "auto" is met by either of its outcomes, whichever this machine picked."""
+    return ran == asked or (asked == "auto" and ran in AUTO_OUTCOMES)
 
 
 def resolve(precision: str) -> str:
@@ -28,7 +35,8 @@ def resolve(precision: str) -> str:
         return precision
     from convnets.machine import native_bfloat16
 
-    return "mixed_bfloat16" if native_bfloat16() and not tf.config.list_physical_devices("GPU") else "float32"
+    bf16, f32 = AUTO_OUTCOMES
+    return bf16 if native_bfloat16() and not tf.config.list_physical_devices("GPU") else f32
 
 
 def compute_dtype(precision: str) -> tf.DType:

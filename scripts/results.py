@@ -39,8 +39,7 @@ from convnets.recipes import (
     recipe_for,
 )
 from convnets.train.checkpoint import evaluated_on, read_history, untimed_epochs
-from convnets.train.config import TrainConfig
-from convnets.train.precision import ran_as_asked
+from convnets.train.config import TrainConfig, ran_as_asked
 
 DATA_NAMES = {"digits": "digits (bundled)", "mnist": "MNIST", "fashion_mnist": "Fashion-MNIST",
               "folder:cifar10-jpeg": "CIFAR-10 (JPEG folder)"}

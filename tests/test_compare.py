@@ -13,6 +13,7 @@ from convnets.catalog import entries
 from convnets.cli import main
 from convnets.compare import compare, load_results, measured
 from convnets.errors import ConfigError, DataError
+from convnets.recipes import recipe_for
 
 RUNS = [
     {"model": "resnet20", "dataset": "fashion_mnist", "accuracy": 0.92, "epochs": 8, "seconds": 600.0,
@@ -27,10 +28,29 @@ RUNS = [
 
 
 def test_measured_is_the_longest_float32_run_over_its_seeds():
+    """No run of today's recipe (ResNet-20's Fashion-MNIST recipe is 4 epochs in "auto" precision): the
+    longest float32 runs stand for it."""
+    assert recipe_for("resnet20", "fashion_mnist").epochs != 8
     (m,) = measured(RUNS, "resnet20")
-    assert m == {"dataset": "fashion_mnist", "epochs": 8, "seeds": [0, 1], "accuracy": pytest.approx(0.91),
-                 "seconds": 550.0}
+    assert m == {"dataset": "fashion_mnist", "epochs": 8, "seeds": [0, 1], "precision": "float32",
+                 "accuracy": pytest.approx(0.91), "seconds": 550.0}
     assert measured(RUNS, "vgg16") == []
+
+
+def test_measured_prefers_todays_recipe_in_either_precision_auto_becomes():
+    """Runs of the current recipe count whether "auto" became bfloat16 or float32; a seed run again counts once
+    (its latest run); another precision than the recipe's does not count."""
+    recipe = recipe_for("resnet20", "fashion_mnist")
+    assert recipe.precision == "auto"
+
+    def run(acc: float, seed: int, precision: str) -> dict:
+        return {"model": "resnet20", "dataset": "fashion_mnist", "accuracy": acc, "epochs": recipe.epochs,
+                "seconds": 140.0, "train": {"seed": seed, "precision": precision}}
+
+    records = [*RUNS, run(0.50, 0, "mixed_bfloat16"), run(0.92, 0, "mixed_bfloat16"), run(0.93, 1, "float32"),
+               run(0.10, 2, "mixed_float16")]
+    (m,) = measured(records, "resnet20")
+    assert m["epochs"] == recipe.epochs and m["seeds"] == [0, 1] and m["accuracy"] == pytest.approx(0.925)
 
 
 def test_compare_rows_carry_the_registry_facts(tmp_path, capsys):

@@ -460,7 +460,8 @@ def test_precision_auto_is_bfloat16_only_where_the_cpu_multiplies_it(digits, tmp
     """``auto`` becomes mixed_bfloat16 on a CPU with bfloat16 arithmetic (AMX, AVX-512 BF16) and float32 elsewhere
     (emulated bfloat16 is slower); the run trains in it, says so, and config.json keeps what it became."""
     import convnets.machine
-    from convnets.train.precision import compute_dtype, ran_as_asked, resolve
+    from convnets.train.config import ran_as_asked
+    from convnets.train.precision import compute_dtype, resolve
 
     monkeypatch.setattr(convnets.machine, "native_bfloat16", lambda: native)
     want = "mixed_bfloat16" if native else "float32"

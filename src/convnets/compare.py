@@ -43,19 +43,35 @@ def is_transfer(record: dict[str, Any]) -> bool:
     return bool(record.get("init_from") or record.get("train", {}).get("train_subset"))
 
 
+def _precision(record: dict[str, Any]) -> str:
+    return record.get("train", {}).get("precision", "float32")
+
+
 def measured(records: list[dict[str, Any]], model: str) -> list[dict[str, Any]]:
-    """``model``'s float32 runs per data set at the longest recipe run: mean accuracy and seconds over seeds."""
+    """``model``'s result per data set, mean accuracy and seconds over seeds (a seed run twice counts once, its
+    latest run): the runs of its recipe as ``convnets.recipes`` has it today (its epochs and precision; "auto"
+    met by either outcome), else its float32 runs at the longest run (a recipe changed since, or none)."""
+    from convnets.recipes import recipe_for
+    from convnets.train.config import ran_as_asked
+
     out = []
-    runs = [r for r in records if r["model"] == model and r.get("train", {}).get("precision", "float32") == "float32"
-            and not is_transfer(r)]
+    runs = [r for r in records if r["model"] == model and not is_transfer(r)]
     for dataset in dict.fromkeys(r["dataset"] for r in runs):
         same = [r for r in runs if r["dataset"] == dataset]
-        epochs = max(r["epochs"] for r in same)
-        same = [r for r in same if r["epochs"] == epochs]
-        seeds = sorted({r.get("train", {}).get("seed", 0) for r in same})
-        out.append({"dataset": dataset, "epochs": epochs, "seeds": seeds,
-                    "accuracy": sum(r["accuracy"] for r in same) / len(same),
-                    "seconds": sum(r["seconds"] for r in same) / len(same)})
+        recipe = recipe_for(model, dataset)
+        chosen = [r for r in same if r["epochs"] == recipe.epochs and ran_as_asked(_precision(r), recipe.precision)]
+        if not chosen:
+            same = [r for r in same if _precision(r) == "float32"]
+            if not same:
+                continue
+            epochs = max(r["epochs"] for r in same)
+            chosen = [r for r in same if r["epochs"] == epochs]
+        by_seed = {r.get("train", {}).get("seed", 0): r for r in chosen}  # records are in run order
+        chosen = list(by_seed.values())
+        out.append({"dataset": dataset, "epochs": chosen[0]["epochs"], "seeds": sorted(by_seed),
+                    "precision": _precision(chosen[0]),
+                    "accuracy": sum(r["accuracy"] for r in chosen) / len(chosen),
+                    "seconds": sum(r["seconds"] for r in chosen) / len(chosen)})
     return out
 
 
@@ -85,7 +101,8 @@ def format_rows(rows: list[dict[str, Any]]) -> str:
 
     def result(m: dict[str, Any]) -> str:
         seeds = f", {len(m['seeds'])} seeds" if len(m["seeds"]) > 1 else ""
-        return f"{DATA_NAMES.get(m['dataset'], m['dataset'])} {m['accuracy']:.2%} ({m['seconds']:,.0f} s{seeds})"
+        bf16 = ", bfloat16" if m.get("precision") == "mixed_bfloat16" else ""
+        return f"{DATA_NAMES.get(m['dataset'], m['dataset'])} {m['accuracy']:.2%} ({m['seconds']:,.0f} s{seeds}{bf16})"
 
     body = [(r["name"], str(r["year"]), "x".join(map(str, r["input_shape"])), human(r["trainable_params"]),
              human(r["macs"]), f"{r['top1'][0]:.1f}%" if r["top1"] else "-",

@@ -24,6 +24,7 @@ OPTIMIZERS = ("sgd", "nesterov", "adam", "adamw", "rmsprop")
 SCHEDULES = ("constant", "step", "cosine")
 AUGMENTATIONS = ("none", "flip", "crop", "crop_flip")
 PRECISIONS = ("float32", "mixed_float16", "mixed_bfloat16", "auto")  # auto: resolved when training starts
+AUTO_OUTCOMES = ("mixed_bfloat16", "float32")  # what "auto" can become (convnets.train.precision.resolve)
 STRATEGIES = ("default", "mirrored", "multiworker")
 TTA_MODES = ("none", "flip")  # test-time augmentation (convnets.train.loop.evaluate_dataset)
 # What --init-from's weights keep (convnets.models.base.Model.freeze_features); any other value names the
@@ -214,3 +215,9 @@ def _checked(name: str, value: Any, hint: Any, meta: typing.Mapping[str, Any]) -
     if meta.get("range") is not None and value not in meta["range"]:
         raise ConfigError(f"{label} must be {meta['range']}, got {value}")
     return value
+
+
+def ran_as_asked(ran: str, asked: str) -> bool:
+    """Whether a run that computed in ``ran`` (config.json keeps what "auto" became) ran the precision ``asked``:
+    "auto" is met by either of its outcomes, whichever the machine picked."""
+    return ran == asked or (asked == "auto" and ran in AUTO_OUTCOMES)

@@ -13,17 +13,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from convnets import import_tensorflow
+from convnets.train.config import AUTO_OUTCOMES
 
 tf = import_tensorflow()  # once, quietly (convnets/train/__init__.py)
 
 COMPUTE_DTYPES = {"float32": tf.float32, "mixed_float16": tf.float16, "mixed_bfloat16": tf.bfloat16}
-AUTO_OUTCOMES = ("mixed_bfloat16", "float32")  # what resolve("auto") can become
-
-
-def ran_as_asked(ran: str, asked: str) -> bool:
-    """Whether a run that computed in ``ran`` (config.json keeps what "auto" became) ran the precision ``asked``:
-    "auto" is met by either of its outcomes, whichever this machine picked."""
-    return ran == asked or (asked == "auto" and ran in AUTO_OUTCOMES)
 
 
 def resolve(precision: str) -> str:

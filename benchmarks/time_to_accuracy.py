@@ -222,17 +222,34 @@ def main() -> None:
 
             RUNNERS[fw](task, data, report)
             hit = next((c for c in curve if c["accuracy"] >= task["target"]), None)
-            results.append({"task": name, "framework": fw, "target": task["target"], "recipe": task, "reached": hit is not None,
+            results.append({"task": name, "framework": fw, "measured": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+                            "target": task["target"], "recipe": task, "reached": hit is not None,
                             "seconds": hit["seconds"] if hit else None, "epochs": hit["epoch"] if hit else None,
                             "best_accuracy": max(c["accuracy"] for c in curve), "curve": curve,
                             "train_images": len(data[0])})
     args.json.parent.mkdir(parents=True, exist_ok=True)
+    if not args.subset and args.json.is_file():
+        results = merged(json.loads(args.json.read_text()), results)
     report = {"machine": machine(), "subset": args.subset, "results": results}
     args.json.write_text(json.dumps(report, indent=2) + "\n")
     text = markdown(report)
     if args.md and not args.subset:  # a subset run is a check, not a result for the docs
         args.md.write_text(text)
     print(text)
+
+
+def merged(previous: dict[str, Any], results: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """This run's results, and the earlier report's for each (task, framework) this run did not race (a
+    subset check's are dropped): one file keeps every race, each result stamped with when it ran, so a
+    15-minute race of one mini does not erase the others'. In ``TASKS``' and ``RUNNERS``' order."""
+    if previous.get("subset"):
+        return results
+    ran = {(r["task"], r["framework"]) for r in results}
+    kept = [r for r in previous.get("results", []) if (r["task"], r["framework"]) not in ran]
+    tasks, frameworks = list(TASKS), list(RUNNERS)
+    return sorted(kept + results, key=lambda r: (tasks.index(r["task"]) if r["task"] in tasks else len(tasks),
+                                                 frameworks.index(r["framework"]) if r["framework"] in frameworks
+                                                 else len(frameworks)))
 
 
 def markdown(report: dict[str, Any]) -> str:
@@ -247,15 +264,15 @@ def markdown(report: dict[str, Any]) -> str:
         "schedule, and initial weights drawn from the same distributions (see the script's docstring). "
         "Seconds per epoch (median, evaluation included) is the speed; the epoch at which the target is first "
         "crossed also carries each framework's run-to-run noise.", "",
-        "| task | framework | target | seconds | epochs | seconds per epoch | best accuracy |",
-        "|---|---|---:|---:|---:|---:|---:|",
+        "| task | framework | target | seconds | epochs | seconds per epoch | best accuracy | measured |",
+        "|---|---|---:|---:|---:|---:|---:|---|",
     ]
     for r in report["results"]:
         secs = f"{r['seconds']:.0f}" if r["reached"] else "not reached"
         times = [c["seconds"] for c in r["curve"]]
         per_epoch = statistics.median(b - a for a, b in zip([0.0, *times], times))
         lines.append(f"| {r['task']} | {r['framework']} | {r['target']:.3f} | {secs} | {r['epochs'] or '-'} "
-                     f"| {per_epoch:.1f} | {r['best_accuracy']:.4f} |")
+                     f"| {per_epoch:.1f} | {r['best_accuracy']:.4f} | {r.get('measured', '-')} |")
     notes = Path(__file__).with_name("NOTES_time_to_accuracy.md")  # the analysis, written by hand
     if notes.is_file() and not report.get("subset"):
         lines += ["", notes.read_text().strip()]

@@ -135,6 +135,24 @@ def test_time_to_accuracy_script_runs(tmp_path, data_dir):
     assert r["best_accuracy"] >= 0.5
 
 
+def test_time_to_accuracy_keeps_the_races_it_did_not_run():
+    """Racing one task again replaces that task's results and keeps every other task's, in TASKS' order;
+    a subset check's results are never merged into a real report."""
+    import time_to_accuracy as tta
+
+    def res(task: str, fw: str, seconds: float) -> dict:
+        return {"task": task, "framework": fw, "seconds": seconds}
+
+    before = {"subset": None, "results": [res("lenet5_mnist", "convnets", 16.0), res("vgg_mini_fashion", "convnets", 110.0),
+                                          res("vgg_mini_fashion", "keras", 184.0)]}
+    now = [res("resnet20_fashion", "convnets", 300.0), res("vgg_mini_fashion", "convnets", 95.0)]
+    got = tta.merged(before, now)
+    assert [(r["task"], r["framework"], r["seconds"]) for r in got] == [
+        ("lenet5_mnist", "convnets", 16.0), ("vgg_mini_fashion", "convnets", 95.0),
+        ("vgg_mini_fashion", "keras", 184.0), ("resnet20_fashion", "convnets", 300.0)]
+    assert tta.merged({"subset": 2000, "results": before["results"]}, now) == now
+
+
 def test_time_to_accuracy_follows_the_recipes_in_every_framework(tmp_path, data_dir):
     """The race takes each task's settings from convnets.recipes, and its warm-up-into-cosine rate is the
     library's own schedule; Keras trains on the same recipe (AdamW, label smoothing, flips) beside ours."""

@@ -48,7 +48,7 @@ TASKS = {
     "mobilenet_v1_mini_fashion": ("mobilenet_v1_mini", "fashion_mnist", 0.91),
     "alexnet_mini_fashion": ("alexnet_mini", "fashion_mnist", 0.91),
 }
-DEFAULT_TASKS = ("lenet5_mnist", "vgg_mini_fashion")  # the two measured side by side so far
+DEFAULT_TASKS = ("lenet5_mnist", "vgg_mini_fashion")  # the two quickest races; the minis with --task (~15 min each)
 RUNNERS_IMPLEMENT = {"optimizer": ("adam", "adamw"), "schedule": ("cosine",), "augment": ("none", "flip")}
 
 

@@ -31,15 +31,17 @@ from convnets.recipes import (
     BUDGETS,
     CIFAR_FOLDER,
     COMPARISON_RECIPE,
+    RECIPE_KEYS,
     RESNET20_VARIANTS,
     RESULTS,
     TARGETS,
     comparison_flags,
     model_options_for,
     recipe_for,
+    same_settings,
 )
 from convnets.train.checkpoint import evaluated_on, read_history, untimed_epochs
-from convnets.train.config import TrainConfig, ran_as_asked
+from convnets.train.config import ran_as_asked
 
 DATA_NAMES = {"digits": "digits (bundled)", "mnist": "MNIST", "fashion_mnist": "Fashion-MNIST",
               "folder:cifar10-jpeg": "CIFAR-10 (JPEG folder)"}
@@ -63,11 +65,7 @@ def _shape_label(shape: Any) -> str:
     return "x".join(map(str, shape))
 
 
-# What makes a run its recipe's, besides epochs, options and shape (a record without a key ran its default).
-RECIPE_KEYS = ("optimizer", "lr", "schedule", "batch_size", "weight_decay", "warmup_epochs", "label_smoothing",
-               "augment", "ema")
 TRAIN_KEYS = (*RECIPE_KEYS, "precision", "seed", "train_subset", "freeze", "head_lr_factor")  # what a record keeps
-_DEFAULTS = TrainConfig().to_dict()  # what a record made before a setting existed ran
 SEEDS = (0, 1, 2)  # a result is a claim about a recipe, not a seed: every recipe is run on these
 
 
@@ -160,19 +158,13 @@ def table(records: list[dict[str, Any]]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _same_settings(train: dict[str, Any], settings: dict[str, Any], keys: tuple[str, ...] = RECIPE_KEYS) -> bool:
-    """Whether a run's training settings (config.json's; a setting it lacks ran at the library's default) are
-    ``settings``' for each of ``keys``: not how the steps were grouped into calls, which changes no weight."""
-    return all(train.get(k, _DEFAULTS[k]) == settings.get(k, _DEFAULTS[k]) for k in keys)
-
-
 def _is_recipe_run(r: Any) -> bool:
     """Whether a run is the recipe's own: its epochs, training settings, precision, builder options and
     input shape all match (config.json keeps the input shape apart from the other options)."""
     options = model_options_for(r.model, r.dataset)
     shape = options.pop("input_shape", None) or model_info(r.model).input_shape
     recipe = recipe_for(r.model, r.dataset)
-    same = _same_settings(r.train, {k: getattr(recipe, k) for k in RECIPE_KEYS})
+    same = same_settings(r.train, {k: getattr(recipe, k) for k in RECIPE_KEYS})
     return (r.epochs == recipe.epochs and same and ran_as_asked(r.precision, recipe.precision)
             and r.options == options and r.shape == _shape_label(shape)
             and r.n_params == _params_now(r.model, r.shape, json.dumps(r.options, sort_keys=True)))
@@ -212,7 +204,7 @@ def summary(table: pd.DataFrame, pending: bool = True) -> str:
             ref = _float32_runs(table, r.model, r.dataset)
             ref = ref[(ref.epochs == r.epochs) & (ref.seed == r.seed)]
             # the same settings and builder options but the precision, if such a run exists
-            same = [x.options == r.options and _same_settings(x.train, r.train)
+            same = [x.options == r.options and same_settings(x.train, r.train)
                     for x in ref.itertuples(index=False)]
             ref = ref[same] if any(same) else ref
             note = f"float32, same epochs: {ref.accuracy.iloc[0]:.2%} ({ref.seconds.iloc[0]:,.0f} s)" if len(ref) else ""
@@ -257,7 +249,7 @@ def _ran_recipe(r: dict[str, Any], settings: dict[str, Any]) -> bool:
     t = r["train"]
     return (ran_as_asked(t.get("precision", "float32"), settings.get("precision", "float32"))
             and r["epochs"] == settings["epochs"]
-            and _same_settings(t, settings, tuple(k for k in settings if k in RECIPE_KEYS)))
+            and same_settings(t, settings, tuple(k for k in settings if k in RECIPE_KEYS)))
 
 
 def comparison(records: list[dict[str, Any]]) -> str:

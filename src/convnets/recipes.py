@@ -246,6 +246,19 @@ def fine_tune_recipe(model_name: str, dataset: str, freeze: str) -> TrainConfig:
     return recipe_for(model_name, dataset).updated(**FINE_TUNE["frozen" if freeze == "backbone" else "all"])
 
 
+# What makes a run its recipe's, besides epochs, precision, builder options and input shape (a record without a key
+# ran TrainConfig's default for it); not how the steps were grouped into calls, which changes no weight.
+RECIPE_KEYS = ("optimizer", "lr", "schedule", "batch_size", "weight_decay", "warmup_epochs", "label_smoothing",
+               "augment", "ema")
+
+
+def same_settings(train: dict[str, Any], settings: dict[str, Any], keys: tuple[str, ...] = RECIPE_KEYS) -> bool:
+    """Whether a run's training settings (a record's ``train``) are ``settings``' for each of ``keys``; a setting
+    missing on either side is TrainConfig's default (records made before the setting existed ran it)."""
+    defaults = TrainConfig().to_dict()
+    return all(train.get(k, defaults[k]) == settings.get(k, defaults[k]) for k in keys)
+
+
 def model_options_for(model_name: str, dataset: str) -> dict[str, Any]:
     """The builder options (``input_shape`` among them) ``convnets train`` gives ``model_name`` on ``dataset``."""
     options: dict[str, Any] = {}

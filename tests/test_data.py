@@ -305,3 +305,21 @@ def test_subset_is_a_reproducible_sample():
     np.testing.assert_array_equal(a.train.labels, b.train.labels)
     assert len(set(a.train.labels.tolist())) == 10  # a random sample, not the first 100
     assert ds.subset(None, None).train is ds.train
+
+
+def test_random_crops_are_windows_of_the_padded_image_each_at_its_own_offset():
+    from convnets.data.pipeline import random_crops
+
+    x = tf.random.stateless_uniform((64, 32, 32, 3), seed=(3, 4))
+    seed = tf.constant([7, 8], tf.int64)
+    crops = random_crops(x, 4, seed).numpy()
+    assert crops.shape == (64, 32, 32, 3)
+    padded = np.pad(x.numpy(), [(0, 0), (4, 4), (4, 4), (0, 0)])
+    offsets = []
+    for i in range(64):
+        found = [(a, b) for a in range(9) for b in range(9) if np.array_equal(crops[i], padded[i, a:a + 32, b:b + 32])]
+        assert found, f"image {i} is not a 32x32 window of its padded self"
+        offsets.append(found[0])
+    assert len(set(offsets)) > 20  # 81 offsets possible: each image draws its own
+    np.testing.assert_array_equal(crops, random_crops(x, 4, seed).numpy())  # the seed decides
+    assert not np.array_equal(crops, random_crops(x, 4, seed + 1).numpy())

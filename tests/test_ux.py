@@ -250,8 +250,13 @@ def test_cli_prints_library_warnings_as_our_own_lines(capsys, trained_run, tmp_p
     finally:
         root.removeHandler(handler)
     assert code == 0, err
-    assert err == (f"convnets: skipped 1 file that is not a PNG, JPEG, GIF or BMP image in {tmp_path / 'imgs'} "
-                   "(first: 3/notes.txt)\n")
+    # Our warning is one line, printed once (not again by the root logger's handler). Other lines may come from
+    # TensorFlow's own logger, depending on what ran before in this process (a retracing warning), so the
+    # test looks for ours rather than asserting stderr is nothing else.
+    lines = err.splitlines()
+    assert (f"convnets: skipped 1 file that is not a PNG, JPEG, GIF or BMP image in {tmp_path / 'imgs'} "
+            "(first: 3/notes.txt)") in lines, err
+    assert sum("notes.txt" in line for line in lines) == 1, err
     for c in "37":  # one image a class: none in the test set
         for extra in list((tmp_path / "imgs" / c).glob("[12].png")):
             extra.unlink()

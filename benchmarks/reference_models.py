@@ -19,7 +19,9 @@ CIFAR_RESNET20 = (3, (16, 32, 64))  # blocks per stage, widths (He et al. Sec. 4
 
 # --- Keras ----------------------------------------------------------------------------------
 
-def keras_model(name: str, input_shape: tuple[int, int, int], num_classes: int) -> Any:
+def keras_model(name: str, input_shape: tuple[int, int, int], num_classes: int, dropout: float | None = None) -> Any:
+    """``name``'s twin with Keras layers; ``dropout`` overrides the model's own rate (NiN's mini, whose
+    Fashion-MNIST recipe turns it off)."""
     import keras
     from keras import layers as L
 
@@ -90,6 +92,20 @@ def keras_model(name: str, input_shape: tuple[int, int, int], num_classes: int) 
             x = bn_relu6(L.Conv2D(int(filters * alpha), 1, use_bias=False)(x))
         x = L.Dropout(1e-3)(L.GlobalAveragePooling2D()(x))
         out = L.Dense(num_classes)(x)
+    elif name == "nin_mini":  # three mlpconv layers, He-normal kernels, zero biases, TF 'same' pools (nin.py)
+        from convnets.models.nin import NIN_MINI
+
+        (c1, c2, c3), (k1, k2, k3), (a1, a2, a3), (b1, b2) = NIN_MINI.conv, NIN_MINI.kernel, NIN_MINI.cccp1, NIN_MINI.cccp2
+        he = dict(kernel_initializer="he_normal", padding="same")
+        rate = 0.5 if dropout is None else dropout
+
+        def mlpconv(t, conv, k, mlp1, mlp2, last_relu=True):
+            t = L.Conv2D(mlp1, 1, activation="relu", **he)(L.Conv2D(conv, k, activation="relu", **he)(t))
+            return L.Conv2D(mlp2, 1, activation="relu" if last_relu else None, **he)(t)
+
+        x = L.Dropout(rate)(L.MaxPooling2D(3, 2, padding="same")(mlpconv(x, c1, k1, a1, b1)))
+        x = L.Dropout(rate)(L.AveragePooling2D(3, 2, padding="same")(mlpconv(x, c2, k2, a2, b2)))
+        out = L.GlobalAveragePooling2D()(mlpconv(x, c3, k3, a3, num_classes, last_relu=False))
     elif name == "resnet50":
         return keras.applications.ResNet50(weights=None, input_shape=input_shape, classes=num_classes,
                                            classifier_activation=None)
@@ -100,7 +116,8 @@ def keras_model(name: str, input_shape: tuple[int, int, int], num_classes: int) 
 
 # --- PyTorch --------------------------------------------------------------------------------
 
-def torch_model(name: str, input_shape: tuple[int, int, int], num_classes: int) -> Any:
+def torch_model(name: str, input_shape: tuple[int, int, int], num_classes: int, dropout: float | None = None) -> Any:
+    """``name``'s twin in PyTorch (NCHW); ``dropout`` as for ``keras_model``."""
     import torch
     from torch import nn
 
@@ -157,6 +174,23 @@ def torch_model(name: str, input_shape: tuple[int, int, int], num_classes: int) 
             layers += conv_bn(ch, ch, 3, stride, groups=ch) + conv_bn(ch, out, 1, 1)
             ch = out
         return nn.Sequential(*layers, nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Dropout(1e-3), nn.Linear(ch, num_classes))
+    if name == "nin_mini":
+        from convnets.models.nin import NIN_MINI
+
+        (c1, c2, c3), (k1, k2, k3), (a1, a2, a3), (b1, b2) = NIN_MINI.conv, NIN_MINI.kernel, NIN_MINI.cccp1, NIN_MINI.cccp2
+        rate = 0.5 if dropout is None else dropout
+
+        def mlpconv(cin: int, conv: int, k: int, mlp1: int, mlp2: int, last_relu: bool = True) -> list[nn.Module]:
+            layers = [nn.Conv2d(cin, conv, k, padding=k // 2), nn.ReLU(), nn.Conv2d(conv, mlp1, 1), nn.ReLU(),
+                      nn.Conv2d(mlp1, mlp2, 1)]
+            return layers + [nn.ReLU()] if last_relu else layers
+
+        SamePool = _torch_classes()[2]
+        return _like_convnets(nn.Sequential(
+            *mlpconv(c, c1, k1, a1, b1), SamePool("max"), nn.Dropout(rate),
+            *mlpconv(b1, c2, k2, a2, b2), SamePool("avg"), nn.Dropout(rate),
+            *mlpconv(b2, c3, k3, a3, num_classes, last_relu=False), nn.AdaptiveAvgPool2d(1), nn.Flatten()),
+            init="he_normal")
     if name == "resnet50":
         return _TorchResNet50(c, num_classes)
     raise ValueError(f"no PyTorch reference for {name}")
@@ -255,7 +289,27 @@ def _torch_classes():  # defined lazily so importing this module does not need t
         def forward(self, x):
             return self.fc(self.blocks(self.stem(x)).mean((2, 3)))
 
-    return CifarResNet, ResNet50
+    class SamePool(nn.Module):
+        """A 3x3/2 pool as TensorFlow's 'same' pads it (the odd pixel after, not before; the average over
+        the window's pixels inside the image), which PyTorch's symmetric ``padding`` cannot express."""
+
+        def __init__(self, kind: str, k: int = 3, s: int = 2):
+            super().__init__()
+            self.kind, self.k, self.s = kind, k, s
+
+        def forward(self, x):
+            h, w = x.shape[2:]
+            pads = []
+            for n in (w, h):  # F.pad takes the last axis first
+                total = max((-(-n // self.s) - 1) * self.s + self.k - n, 0)
+                pads += [total // 2, total - total // 2]
+            f = nn.functional
+            if self.kind == "max":  # -inf padding, so a window's max is over the image's pixels
+                return f.max_pool2d(f.pad(x, pads, value=float("-inf")), self.k, self.s)
+            ones = f.pad(torch.ones(1, 1, h, w, dtype=x.dtype), pads)
+            return f.avg_pool2d(f.pad(x, pads), self.k, self.s) / f.avg_pool2d(ones, self.k, self.s)
+
+    return CifarResNet, ResNet50, SamePool
 
 
 def _TorchCifarResNet(c: int, num_classes: int) -> Any:

@@ -9,8 +9,9 @@ Tasks: a model, a data set and a target; the recipe is the library's own for tha
   label smoothing 0.1, batch 128, 6 epochs).
 - ``vgg_mini_fashion``: ``vgg_mini`` on Fashion-MNIST (28x28) to 91.0% (AdamW, one epoch of warm-up into
   a cosine, weight decay 0.05, label smoothing 0.1, flips, batch 256, 10 epochs).
-- ``resnet20_fashion``, ``mobilenet_v1_mini_fashion``, ``alexnet_mini_fashion``: the other minis with a Keras and a PyTorch twin
-  (``reference_models``), on their Fashion-MNIST recipes.
+- ``resnet20_fashion``, ``mobilenet_v1_mini_fashion``, ``alexnet_mini_fashion``, ``nin_mini_fashion``: the other
+  minis with a Keras and a PyTorch twin (``reference_models``), on their Fashion-MNIST recipes and builder options
+  (NiN's mini without dropout).
 
 Each framework sees the same normalised images in the same order (one NumPy
 permutation per epoch), starts from weights drawn from our initialisers
@@ -47,6 +48,7 @@ TASKS = {
     "resnet20_fashion": ("resnet20", "fashion_mnist", 0.91),
     "mobilenet_v1_mini_fashion": ("mobilenet_v1_mini", "fashion_mnist", 0.91),
     "alexnet_mini_fashion": ("alexnet_mini", "fashion_mnist", 0.91),
+    "nin_mini_fashion": ("nin_mini", "fashion_mnist", 0.91),
 }
 DEFAULT_TASKS = ("lenet5_mnist", "vgg_mini_fashion")  # the two quickest races; the minis with --task (~15 min each)
 RUNNERS_IMPLEMENT = {"optimizer": ("adam", "adamw"), "schedule": ("cosine",), "augment": ("none", "flip")}
@@ -54,7 +56,7 @@ RUNNERS_IMPLEMENT = {"optimizer": ("adam", "adamw"), "schedule": ("cosine",), "a
 
 def task_settings(name: str) -> dict[str, Any]:
     """The task's recipe as the three runners take it; refuses settings they do not all implement."""
-    from convnets.recipes import recipe_for
+    from convnets.recipes import model_options_for, recipe_for
 
     model, dataset, target = TASKS[name]
     r = recipe_for(model, dataset)
@@ -66,7 +68,11 @@ def task_settings(name: str) -> dict[str, Any]:
                          f"do not implement: {unsupported}")
     # Every framework computes in float32: a recipe's precision "auto" (bfloat16 on CPUs with bfloat16 arithmetic)
     # is left out of the race, whose twins in Keras and PyTorch run float32 (benchmarks/precision.py times it).
-    return dict(model=model, dataset=dataset, target=target, epochs=r.epochs, batch=r.batch_size,
+    # The recipe's builder options besides the input shape (NiN's mini drops its dropout): the twins take them too.
+    options = {k: v for k, v in model_options_for(model, dataset).items() if k != "input_shape"}
+    if set(options) - {"dropout"}:
+        raise SystemExit(f"{name}: the Keras and PyTorch twins take no options but dropout; the recipe has {options}")
+    return dict(model=model, dataset=dataset, target=target, options=options, epochs=r.epochs, batch=r.batch_size,
                 optimizer=r.optimizer, lr=r.lr, weight_decay=r.weight_decay, warmup_epochs=r.warmup_epochs,
                 label_smoothing=r.label_smoothing, flip=r.augment == "flip")
 
@@ -114,7 +120,7 @@ def run_convnets(task: dict, data: tuple, report: Callable[[int, float], bool]) 
     xtr, ytr, xte, yte = data
     shape = xtr.shape[1:]
     steps = -(-len(xtr) // task["batch"])
-    model = convnets.create_model(task["model"], input_shape=shape, num_classes=10)
+    model = convnets.create_model(task["model"], input_shape=shape, num_classes=10, **task["options"])
     schedule = make_schedule("cosine", task["lr"], steps * task["epochs"], steps, warmup_epochs=task["warmup_epochs"])
     opt = make_optimizer(task["optimizer"], schedule, weight_decay=task["weight_decay"])
     opt.build(model.trainable_variables)
@@ -134,7 +140,7 @@ def run_keras(task: dict, data: tuple, report: Callable[[int, float], bool]) -> 
 
     xtr, ytr, xte, yte = data
     steps = -(-len(xtr) // task["batch"])
-    model = keras_model(task["model"], xtr.shape[1:], 10)
+    model = keras_model(task["model"], xtr.shape[1:], 10, **task["options"])
     rates, k, one_hot = learning_rates(task, steps), 0, np.eye(10, dtype=np.float32)
     opt = (keras.optimizers.AdamW(task["lr"], weight_decay=task["weight_decay"]) if task["optimizer"] == "adamw"
            else keras.optimizers.Adam(task["lr"]))  # epsilon 1e-7 in Keras and ours
@@ -158,7 +164,7 @@ def run_torch(task: dict, data: tuple, report: Callable[[int, float], bool]) -> 
     xtr, ytr, xte, yte = data
     to_nchw = lambda a: torch.from_numpy(np.ascontiguousarray(a.transpose(0, 3, 1, 2)))  # noqa: E731
     steps = -(-len(xtr) // task["batch"])
-    model = torch_model(task["model"], xtr.shape[1:], 10)
+    model = torch_model(task["model"], xtr.shape[1:], 10, **task["options"])
     if task["optimizer"] == "adamw":  # decoupled decay of every parameter, as ours and Keras's
         opt = torch.optim.AdamW(model.parameters(), lr=task["lr"], eps=1e-7, weight_decay=task["weight_decay"])
     else:

@@ -16,7 +16,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 @pytest.mark.parametrize("name,shape", [("lenet5_modern", (28, 28, 1)), ("resnet20", (32, 32, 3)),
                                         ("mobilenet_v1_mini", (32, 32, 3)), ("vgg_mini", (32, 32, 3)),
-                                        ("alexnet_mini", (28, 28, 1))])
+                                        ("alexnet_mini", (28, 28, 1)), ("nin_mini", (28, 28, 1))])
 def test_keras_reference_models_match_ours(name, shape):
     import numpy as np
     from reference_models import keras_model
@@ -36,7 +36,8 @@ def test_torch_reference_models_match_ours():
 
     for name, shape, options in (("lenet5_modern", (28, 28, 1), {}), ("resnet20", (32, 32, 3), {}),
                                  ("mobilenet_v1_mini", (32, 32, 3), {}), ("vgg_mini", (32, 32, 3), {}),
-                                 ("alexnet_mini", (28, 28, 1), {}), ("resnet50", (224, 224, 3), {"conv_bias": True})):
+                                 ("alexnet_mini", (28, 28, 1), {}), ("nin_mini", (28, 28, 1), {}),
+                                 ("resnet50", (224, 224, 3), {"conv_bias": True})):
         with convnets.layers.init.zeros_only():
             ours = convnets.create_model(name, input_shape=shape, num_classes=10, **options)
         theirs = torch_model(name, shape, 10)
@@ -81,8 +82,38 @@ def test_alexnet_mini_twins_compute_what_ours_does():
     np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-4)
 
 
+@pytest.mark.parametrize("shape", [(28, 28, 1), (32, 32, 3)])
+def test_nin_mini_twins_compute_what_ours_does(shape):
+    """With our weights copied in, the Keras and PyTorch NiN minis give our logits: TensorFlow's 'same' pools (the
+    odd pixel padded after; the average over the pixels inside), which the PyTorch twin pads by hand."""
+    import numpy as np
+    from reference_models import keras_model
+
+    import convnets
+
+    ours = convnets.create_model("nin_mini", input_shape=shape, num_classes=10)
+    x = np.random.default_rng(0).normal(size=(4, *shape)).astype(np.float32)
+    want = ours(x).numpy()
+    layers = [getattr(getattr(ours, f"mlpconv{i}"), part) for i in (1, 2, 3) for part in ("conv", "cccp1", "cccp2")]
+    weights = [[layer.w.numpy(), layer.b.numpy()] for layer in layers]
+    keras = keras_model("nin_mini", shape, 10)
+    keras.set_weights([a for pair in weights for a in pair])
+    np.testing.assert_allclose(keras.predict_on_batch(x), want, rtol=1e-4, atol=1e-4)
+    torch = pytest.importorskip("torch")
+    from reference_models import torch_model
+
+    model = torch_model("nin_mini", shape, 10, dropout=0.0).eval()
+    convs = [m for m in model.modules() if isinstance(m, torch.nn.Conv2d)]
+    with torch.no_grad():
+        for m, (kernel, bias) in zip(convs, weights, strict=True):
+            m.weight.copy_(torch.from_numpy(np.ascontiguousarray(kernel.transpose(3, 2, 0, 1))))  # HWIO -> OIHW
+            m.bias.copy_(torch.from_numpy(bias))
+        got = model(torch.from_numpy(x.transpose(0, 3, 1, 2).copy())).numpy()
+    np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-4)
+
+
 @pytest.mark.parametrize("name,shape", [("lenet5_modern", (28, 28, 1)), ("vgg_mini", (32, 32, 3)),
-                                        ("alexnet_mini", (28, 28, 1))])
+                                        ("alexnet_mini", (28, 28, 1)), ("nin_mini", (28, 28, 1))])
 def test_time_to_accuracy_models_start_from_our_initialisation(name, shape):
     """The race's three models draw their kernels from the same distributions (per-layer std
     within sampling error) and start with zero biases."""

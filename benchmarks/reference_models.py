@@ -106,6 +106,25 @@ def keras_model(name: str, input_shape: tuple[int, int, int], num_classes: int, 
         x = L.Dropout(rate)(L.MaxPooling2D(3, 2, padding="same")(mlpconv(x, c1, k1, a1, b1)))
         x = L.Dropout(rate)(L.AveragePooling2D(3, 2, padding="same")(mlpconv(x, c2, k2, a2, b2)))
         out = L.GlobalAveragePooling2D()(mlpconv(x, c3, k3, a3, num_classes, last_relu=False))
+    elif name == "squeezenet_mini":  # conv-BN-ReLU everywhere but conv10 (He-normal), Caffe's pools (squeezenet.py)
+        from convnets.models.squeezenet import SQUEEZENET_MINI as cfg
+
+        def cbr(t, filters, k):
+            t = L.Conv2D(filters, k, padding="same", use_bias=False, kernel_initializer="he_normal")(t)
+            return L.ReLU()(L.BatchNormalization(epsilon=1e-5, momentum=0.9)(t))
+
+        def pool(t):  # Caffe's ceil-mode 3x3/2: one pixel padded after; zeros are -inf after a ReLU
+            return L.MaxPooling2D(3, 2)(L.ZeroPadding2D(((0, 1), (0, 1)))(t))
+
+        x = cbr(x, cfg.conv1, cfg.conv1_kernel)
+        x = pool(x) if 1 in cfg.pool_after else x
+        for number, fire in enumerate(cfg.fires, start=2):
+            squeezed = cbr(x, fire.s1x1, 1)
+            x = L.Concatenate()([cbr(squeezed, fire.e1x1, 1), cbr(squeezed, fire.e3x3, 3)])
+            x = pool(x) if number in cfg.pool_after else x
+        x = L.Dropout(0.0 if dropout is None else dropout)(x)
+        x = L.Conv2D(num_classes, 1, kernel_initializer=keras.initializers.RandomNormal(0.0, 0.01))(x)
+        out = L.GlobalAveragePooling2D()(x)
     elif name == "resnet50":
         return keras.applications.ResNet50(weights=None, input_shape=input_shape, classes=num_classes,
                                            classifier_activation=None)
@@ -191,6 +210,23 @@ def torch_model(name: str, input_shape: tuple[int, int, int], num_classes: int, 
             *mlpconv(b1, c2, k2, a2, b2), SamePool("avg"), nn.Dropout(rate),
             *mlpconv(b2, c3, k3, a3, num_classes, last_relu=False), nn.AdaptiveAvgPool2d(1), nn.Flatten()),
             init="he_normal")
+    if name == "squeezenet_mini":
+        from convnets.models.squeezenet import SQUEEZENET_MINI as cfg
+
+        Fire = _torch_classes()[3]
+        pool = [nn.ZeroPad2d((0, 1, 0, 1)), nn.MaxPool2d(3, 2)]  # as the Keras twin's
+        layers = [nn.Conv2d(c, cfg.conv1, cfg.conv1_kernel, padding=cfg.conv1_kernel // 2, bias=False),
+                  nn.BatchNorm2d(cfg.conv1, eps=1e-5, momentum=0.1), nn.ReLU(), *(pool if 1 in cfg.pool_after else [])]
+        ch = cfg.conv1
+        for number, fire in enumerate(cfg.fires, start=2):
+            layers.append(Fire(ch, fire.s1x1, fire.e1x1, fire.e3x3))
+            ch = fire.e1x1 + fire.e3x3
+            layers += [nn.ZeroPad2d((0, 1, 0, 1)), nn.MaxPool2d(3, 2)] if number in cfg.pool_after else []
+        conv10 = nn.Conv2d(ch, num_classes, 1)
+        model = _like_convnets(nn.Sequential(*layers, nn.Dropout(0.0 if dropout is None else dropout), conv10,
+                                             nn.AdaptiveAvgPool2d(1), nn.Flatten()), init="he_normal")
+        nn.init.normal_(conv10.weight, 0.0, 0.01)  # N(0, 0.01), as Caffe's, torchvision's and ours
+        return model
     if name == "resnet50":
         return _TorchResNet50(c, num_classes)
     raise ValueError(f"no PyTorch reference for {name}")
@@ -218,7 +254,8 @@ def _like_convnets(model: Any, init: str = "glorot_uniform") -> Any:
             nn.init.kaiming_uniform_(m.weight, nonlinearity="relu")  # sqrt(6 / fan_in), Keras's he_uniform
         else:
             nn.init.xavier_uniform_(m.weight)
-        nn.init.zeros_(m.bias)
+        if m.bias is not None:
+            nn.init.zeros_(m.bias)
     return model
 
 
@@ -309,7 +346,23 @@ def _torch_classes():  # defined lazily so importing this module does not need t
             ones = f.pad(torch.ones(1, 1, h, w, dtype=x.dtype), pads)
             return f.avg_pool2d(f.pad(x, pads), self.k, self.s) / f.avg_pool2d(ones, self.k, self.s)
 
-    return CifarResNet, ResNet50, SamePool
+    class Fire(nn.Module):
+        """SqueezeNet's Fire module with BatchNorm: squeeze 1x1, then expand 1x1 and 3x3, concatenated."""
+
+        def __init__(self, cin: int, s1x1: int, e1x1: int, e3x3: int):
+            super().__init__()
+
+            def cbr(i: int, o: int, k: int) -> nn.Module:
+                return nn.Sequential(nn.Conv2d(i, o, k, padding=k // 2, bias=False),
+                                     nn.BatchNorm2d(o, eps=1e-5, momentum=0.1), nn.ReLU())
+
+            self.squeeze, self.e1, self.e3 = cbr(cin, s1x1, 1), cbr(s1x1, e1x1, 1), cbr(s1x1, e3x3, 3)
+
+        def forward(self, x):
+            s = self.squeeze(x)
+            return torch.cat([self.e1(s), self.e3(s)], 1)
+
+    return CifarResNet, ResNet50, SamePool, Fire
 
 
 def _TorchCifarResNet(c: int, num_classes: int) -> Any:

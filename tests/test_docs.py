@@ -160,6 +160,10 @@ def test_readme_summary_marks_runs_short_of_their_target(tmp_path):
     assert "98.50% (seed 0)" in lines[2] and lines[2].endswith("**short** on 1 of 1 seeds; seeds 1, 2 not run yet |")
     assert "98.06%" in lines[3] and "**short**" not in lines[3]
     assert "mixed_float16" in lines[4] and "float32, same epochs: 98.00% (700 s)" in lines[4]
+    # A bfloat16 run at other settings than any float32 run's is a variant, not a precision comparison: not summarised.
+    variant_bf16 = pd.concat([table, pd.DataFrame([{**row, "epochs": 3, "precision": "mixed_bfloat16", "accuracy": 0.97,
+                                                    "train": settings("lenet5", "mnist", lr=lr * 3)}])])
+    assert results_script.summary(variant_bf16, pending=False).splitlines() == lines
     pending = results_script.summary(table).splitlines()[5:]
     assert "| `lenet5` | MNIST |" not in "\n".join(pending)  # measured: not pending
     epochs = results_script.recipe_for("resnet20", "folder:cifar10-jpeg").epochs

@@ -214,14 +214,16 @@ def torch_model(name: str, input_shape: tuple[int, int, int], num_classes: int, 
         from convnets.models.squeezenet import SQUEEZENET_MINI as cfg
 
         Fire = _torch_classes()[3]
-        pool = [nn.ZeroPad2d((0, 1, 0, 1)), nn.MaxPool2d(3, 2)]  # as the Keras twin's
+
+        def pool_after(number: int) -> list[nn.Module]:  # Caffe's 3x3/2 pool, padded after as the Keras twin's
+            return [nn.ZeroPad2d((0, 1, 0, 1)), nn.MaxPool2d(3, 2)] if number in cfg.pool_after else []
+
         layers = [nn.Conv2d(c, cfg.conv1, cfg.conv1_kernel, padding=cfg.conv1_kernel // 2, bias=False),
-                  nn.BatchNorm2d(cfg.conv1, eps=1e-5, momentum=0.1), nn.ReLU(), *(pool if 1 in cfg.pool_after else [])]
+                  nn.BatchNorm2d(cfg.conv1, eps=1e-5, momentum=0.1), nn.ReLU(), *pool_after(1)]
         ch = cfg.conv1
         for number, fire in enumerate(cfg.fires, start=2):
-            layers.append(Fire(ch, fire.s1x1, fire.e1x1, fire.e3x3))
+            layers += [Fire(ch, fire.s1x1, fire.e1x1, fire.e3x3), *pool_after(number)]
             ch = fire.e1x1 + fire.e3x3
-            layers += [nn.ZeroPad2d((0, 1, 0, 1)), nn.MaxPool2d(3, 2)] if number in cfg.pool_after else []
         conv10 = nn.Conv2d(ch, num_classes, 1)
         model = _like_convnets(nn.Sequential(*layers, nn.Dropout(0.0 if dropout is None else dropout), conv10,
                                              nn.AdaptiveAvgPool2d(1), nn.Flatten()), init="he_normal")

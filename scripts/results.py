@@ -37,6 +37,7 @@ from convnets.recipes import (
     TARGETS,
     comparison_flags,
     model_options_for,
+    ran_todays_recipe,
     recipe_for,
     same_settings,
 )
@@ -161,12 +162,9 @@ def table(records: list[dict[str, Any]]) -> pd.DataFrame:
 def _is_recipe_run(r: Any) -> bool:
     """Whether a run is the recipe's own: its epochs, training settings, precision, builder options and
     input shape all match (config.json keeps the input shape apart from the other options)."""
-    options = model_options_for(r.model, r.dataset)
-    shape = options.pop("input_shape", None) or model_info(r.model).input_shape
-    recipe = recipe_for(r.model, r.dataset)
-    same = same_settings(r.train, {k: getattr(recipe, k) for k in RECIPE_KEYS})
-    return (r.epochs == recipe.epochs and same and ran_as_asked(r.precision, recipe.precision)
-            and r.options == options and r.shape == _shape_label(shape)
+    shape = model_options_for(r.model, r.dataset).get("input_shape") or model_info(r.model).input_shape
+    return (ran_todays_recipe(r.model, r.dataset, r.epochs, r.train, r.precision, r.options)
+            and r.shape == _shape_label(shape)
             and r.n_params == _params_now(r.model, r.shape, json.dumps(r.options, sort_keys=True)))
 
 

@@ -52,17 +52,14 @@ def measured(records: list[dict[str, Any]], model: str) -> list[dict[str, Any]]:
     latest run): the runs of its recipe as ``convnets.recipes`` has it today (its epochs, training settings,
     builder options and precision; "auto" met by either outcome), else its float32 runs at the longest run (a
     recipe changed since, or none)."""
-    from convnets.recipes import model_options_for, recipe_for, same_settings
-    from convnets.train.config import ran_as_asked
+    from convnets.recipes import ran_todays_recipe
 
     out = []
     runs = [r for r in records if r["model"] == model and not is_transfer(r)]
     for dataset in dict.fromkeys(r["dataset"] for r in runs):
         same = [r for r in runs if r["dataset"] == dataset]
-        recipe, options = recipe_for(model, dataset), model_options_for(model, dataset)
-        options.pop("input_shape", None)  # a record keeps the input shape apart from the other options
-        chosen = [r for r in same if r["epochs"] == recipe.epochs and ran_as_asked(_precision(r), recipe.precision)
-                  and same_settings(r.get("train", {}), recipe.to_dict()) and r.get("options", {}) == options]
+        chosen = [r for r in same if ran_todays_recipe(model, dataset, r["epochs"], r.get("train", {}), _precision(r),
+                                                       r.get("options", {}))]
         if not chosen:
             same = [r for r in same if _precision(r) == "float32"]
             if not same:

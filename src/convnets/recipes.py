@@ -14,7 +14,7 @@ from typing import Any
 
 from convnets.catalog import entries
 from convnets.errors import ConfigError
-from convnets.train.config import TrainConfig
+from convnets.train.config import TrainConfig, ran_as_asked
 
 _TRAIN_FIELDS = {f.name for f in fields(TrainConfig)}
 
@@ -269,6 +269,17 @@ def model_options_for(model_name: str, dataset: str) -> dict[str, Any]:
     for r in _matching(model_name, dataset):
         options.update(r.model_options)
     return options
+
+
+def ran_todays_recipe(model: str, dataset: str, epochs: int, train: dict[str, Any], precision: str,
+                      options: dict[str, Any]) -> bool:
+    """Whether a recorded run is ``model``'s recipe on ``dataset`` as this module has it today: its epochs, training
+    settings (``same_settings``), precision ("auto" met by either outcome) and builder options besides the input
+    shape, which a record keeps apart. ``convnets compare`` and scripts/results.py both pick runs with it."""
+    recipe, wanted = recipe_for(model, dataset), model_options_for(model, dataset)
+    wanted.pop("input_shape", None)
+    return (epochs == recipe.epochs and same_settings(train, recipe.to_dict())
+            and ran_as_asked(precision, recipe.precision) and options == wanted)
 
 
 # Test accuracy each recipe must reach, and where the figure comes from. The slow tests assert

@@ -110,6 +110,7 @@ BAD_SETTINGS = [
     ("init_from", 3, "init_from must be a string, got 3 (int)"),
     ("freeze", 3, "freeze must be a string, got 3 (int)"),  # a layer name is checked against the model (finetune)
     ("train_subset", 0, "the training subset must be >= 1, got 0"),
+    ("progressive_from", 0, "the progressive start size must be >= 1, got 0"),
     ("head_lr_factor", 0, "the head's learning-rate factor must be > 0, got 0.0"),
     ("ema", 1.0, "the weight average's decay must be a number in [0, 1), got 1.0"),
 ]
@@ -616,3 +617,57 @@ def test_ema_run_evaluates_the_average_saves_it_and_resumes_exactly(digits, tmp_
     assert again["test_accuracy"] == metrics["test_accuracy"]
     for a, b in zip(averaged.variables, load_run(tmp_path / "b")[0].variables):
         np.testing.assert_array_equal(a.numpy(), b.numpy())
+
+
+def test_progressive_sizes_grow_over_the_first_half_then_stay_full():
+    """EfficientNetV2's progressive learning (Sec. 4), its image-size half: linear growth, then full size."""
+    from convnets.train.config import progressive_sizes
+
+    assert progressive_sizes(TrainConfig(epochs=7, progressive_from=16), (28, 28, 1)) == \
+        [(16, 16), (20, 20), (24, 24)] + [(28, 28)] * 4
+    assert progressive_sizes(TrainConfig(epochs=4, progressive_from=16), (32, 64, 3)) == \
+        [(16, 32), (24, 48), (32, 64), (32, 64)]  # the shorter side grows; the aspect ratio stays
+    assert progressive_sizes(TrainConfig(epochs=3), (28, 28, 1)) == [(28, 28)] * 3
+    with pytest.raises(ConfigError, match=r"smaller than the model's input \(28x28\), got 28"):
+        progressive_sizes(TrainConfig(epochs=3, progressive_from=28), (28, 28, 1))
+
+
+def test_progressive_resizing_trains_small_then_full_and_resumes_exactly(digits, tmp_path):
+    """The first epochs train on smaller images (history.csv's train_size), every test is at full size,
+    and a run interrupted between sizes resumes to the same weights as one that never stopped."""
+    tf.config.experimental.enable_op_determinism()
+    cfg = TrainConfig(epochs=4, batch_size=128, optimizer="adam", lr=3e-3, schedule="cosine", seed=3,
+                      progressive_from=8, steps_per_call=4)
+    quiet = dict(progress=False, log=lambda s: None)
+    straight = fresh_model(3, "nin_mini")
+    metrics = train(straight, digits, cfg, tmp_path / "a", **quiet)
+    history = pd.read_csv(tmp_path / "a" / "history.csv")
+    assert list(history["train_size"]) == ["8x8", "12x12", "16x16", "16x16"]
+    assert metrics["test_accuracy"] > 0.4 and straight.input_shape == (16, 16, 1)  # chance: 0.1; 48 steps
+    with pytest.raises(Exception, match="built for 16x16x1 inputs, got 12x12x1"):  # the model stays its size elsewhere
+        fresh_model(3, "nin_mini")(np.zeros((1, 12, 12, 1), np.float32))
+
+    def interrupt_after_first_epoch(line: str) -> None:
+        if line.startswith("epoch 1/4"):
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        train(fresh_model(3, "nin_mini"), digits, cfg, tmp_path / "b", progress=False, log=interrupt_after_first_epoch)
+    resumed = fresh_model(3, "nin_mini")
+    train(resumed, digits, cfg, tmp_path / "b", resume=True, **quiet)
+    for a, b in zip(straight.variables, resumed.variables):
+        np.testing.assert_array_equal(a.numpy(), b.numpy())
+
+
+def test_progressive_resizing_refuses_a_classifier_on_a_fixed_map(digits, tmp_path):
+    """LeNet-5's classifier flattens its last map: smaller images give it another length; said before any
+    training, as is an image too small for the convolutions."""
+    with pytest.raises(ConfigError, match=r"lenet5_modern cannot train on 8x8 images \(progressive resizing\): C3 "
+                                          r"sees 4x4: a map of size 4 is smaller than the kernel 5"):
+        train(fresh_model(), digits, TrainConfig(epochs=2, progressive_from=8), tmp_path / "run", progress=False)
+    cfg = TrainConfig(epochs=2, progressive_from=14)
+    with pytest.raises(ConfigError, match=r"lenet5_modern cannot train on 14x14 images \(progressive resizing\): its "
+                                          r"classifier takes the 2x2x16 feature map of the 16x16 input it was built "
+                                          r"for, and 14x14 images give 1x1x16"):
+        train(fresh_model(), digits, cfg, tmp_path / "run", progress=False, log=lambda s: None)
+    assert not (tmp_path / "run").exists()

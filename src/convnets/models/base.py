@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import tensorflow as tf
 
-from convnets.errors import ConfigError, InputError, InputTooSmall
+from convnets.errors import ConfigError, ConvnetsError, InputError, InputTooSmall
 from convnets.layers.base import Block, Shape
 from convnets.layers.pool import GlobalAvgPool, GlobalMaxPool
 
@@ -115,6 +115,36 @@ class Model(Block):
             layer.frozen = True
         self._frozen = frozenset(id(v) for layer in frozen for v in layer.trainable_variables)
 
+    _training_sizes: frozenset[tuple[int, int]] = frozenset()  # allow_training_size's other sizes
+
+    def allow_training_size(self, size: tuple[int, int]) -> None:
+        """Let the model take (H, W) images besides its own (progressive resizing trains on smaller images
+        first). A ``ConfigError`` if it cannot: its classifier flattens a map of the built size (LeNet,
+        AlexNet, VGG), its features do not shrink that far, or it has training-only heads built for its size."""
+        h, w = int(size[0]), int(size[1])
+        if (h, w) == tuple(self.input_shape[:2]) or (h, w) in self._training_sizes:
+            return
+        name = self.config.get("name", self.name)
+        why = f"{name} cannot train on {h}x{w} images (progressive resizing)"
+        if self.training_only():
+            raise ConfigError(f"{why}: its auxiliary classifiers are built for {self.input_shape[0]}x"
+                              f"{self.input_shape[1]} maps")
+        try:
+            small = self.feature_shape((h, w, self.input_shape[2]))
+        except InputTooSmall as e:
+            raise ConfigError(f"{why}: {e}") from None
+        self._training_sizes = self._training_sizes | {(h, w)}
+        try:  # one image through the whole network: a classifier on a fixed-size map fails here
+            out = self(tf.zeros((1, h, w, self.input_shape[2])), training=False)
+            if self.include_top and tuple(out.shape) != (1, self.num_classes):
+                raise ValueError(f"output shape {tuple(out.shape)}")
+        except (ConvnetsError, ValueError, tf.errors.OpError):
+            self._training_sizes = self._training_sizes - {(h, w)}
+            full = "x".join(map(str, self.feature_shape(self.input_shape)))
+            raise ConfigError(f"{why}: its classifier takes the {full} feature map of the "
+                              f"{self.input_shape[0]}x{self.input_shape[1]} input it was built for, and "
+                              f"{h}x{w} images give {'x'.join(map(str, small))}") from None
+
     def _frozen_ids(self) -> frozenset[int]:
         return getattr(self, "_frozen", frozenset())
 
@@ -191,7 +221,8 @@ class Model(Block):
                            "use x.transpose(0, 2, 3, 1)"
                 raise InputError(f"{name} was built for {self.input_shape[2]}-channel input, got {c} channels "
                                  f"(shape {tuple(shape.as_list())}){hint}")
-            if (h is not None and h != self.input_shape[0]) or (w is not None and w != self.input_shape[1]):
+            wrong = (h is not None and h != self.input_shape[0]) or (w is not None and w != self.input_shape[1])
+            if wrong and (h, w) not in self._training_sizes:
                 raise InputError(f"{name} was built for {want} inputs, got {h}x{w}x{c}; build one for that size with "
                                  f"create_model({name!r}, input_shape=({h}, {w}, {c}))")
         return x

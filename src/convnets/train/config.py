@@ -102,6 +102,13 @@ class TrainConfig:
                                      "(Szegedy et al. 2016, Sec. 7)", range=FRACTION)
     augment: str = setting("none", "random training-time augmentation: none, flip (horizontal), crop (shifts of "
                            "up to 4 pixels, ResNet Sec. 4.2) or crop_flip", choices=AUGMENTATIONS)
+    progressive_from: int | None = setting(None, "progressive resizing (EfficientNetV2 Sec. 4; fast.ai's DAWNBench "
+                                           "runs): the first half of the epochs train on images that grow linearly "
+                                           "from this many pixels (the shorter side) to the model's input size, the "
+                                           "rest at full size; a small epoch costs about (size/full)^2 of a full one. "
+                                           "Evaluation is always at full size. For models whose classifier pools "
+                                           "globally", range=AT_LEAST_1, label="the progressive start size",
+                                           metavar="PIXELS")
     aux_weight: float = setting(0.3, "weight of the auxiliary classifiers' losses, for models that have them "
                                 "(GoogLeNet: 0.3, Szegedy et al. 2014, Sec. 5)", range=AT_LEAST_0)
     ema: float = setting(0.0, "evaluate an exponential moving average of the weights (Polyak averaging), e.g. 0.999: "
@@ -221,3 +228,21 @@ def ran_as_asked(ran: str, asked: str) -> bool:
     """Whether a run that computed in ``ran`` (config.json keeps what "auto" became) ran the precision ``asked``:
     "auto" is met by either of its outcomes, whichever the machine picked."""
     return ran == asked or (asked == "auto" and ran in AUTO_OUTCOMES)
+
+
+def progressive_sizes(config: TrainConfig, input_shape: tuple[int, ...]) -> list[tuple[int, int]]:
+    """The training images' (H, W) for each epoch: the model's own, or with ``progressive_from`` growing
+    linearly from that shorter side over the first half of the epochs (``epochs // 2`` of them), the
+    aspect ratio kept; the rest of the epochs at full size, so the last ones fit the test's resolution."""
+    h, w = int(input_shape[0]), int(input_shape[1])
+    start, grow = config.progressive_from, config.epochs // 2
+    if start is None:
+        return [(h, w)] * config.epochs
+    short = min(h, w)
+    if start >= short:
+        raise ConfigError(f"the progressive start size must be smaller than the model's input ({h}x{w}), got {start}")
+    sizes = []
+    for e in range(config.epochs):
+        ratio = 1.0 if e >= grow else (start + (short - start) * e / grow) / short
+        sizes.append((max(1, round(h * ratio)), max(1, round(w * ratio))))
+    return sizes

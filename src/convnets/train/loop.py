@@ -36,7 +36,7 @@ from convnets.machine import machine_info
 from convnets.models import Model
 from convnets.optim.ema import WeightAverage
 from convnets.train.checkpoint import read_config
-from convnets.train.config import TTA_MODES, TrainConfig
+from convnets.train.config import TTA_MODES, TrainConfig, progressive_sizes
 from convnets.train.distribute import is_chief, is_distributed, worker_task
 from convnets.train.finetune import copy_weights, fine_tune_spec
 from convnets.train.losses import cross_entropy
@@ -312,6 +312,9 @@ def train(
         dataset = dataset.subset(train=config.train_subset, seed=0)
     spec = PreprocessSpec.for_dataset(dataset, model.input_shape)
     _check_trainable(model, dataset)
+    sizes = progressive_sizes(config, model.input_shape)  # each epoch's training images (H, W)
+    for size in dict.fromkeys(sizes):
+        model.allow_training_size(size)
     if config.init_from is not None and resume:  # the checkpoint holds the weights; config.json the normalisation
         spec = PreprocessSpec.from_dict(read_config(run.path)["preprocess"])
     elif config.init_from is not None:
@@ -333,11 +336,19 @@ def train(
     history, partial = _resume(state, run, log) if resume else ([], None)
     run.write_config(run_config)
 
-    train_step = make_train_step(model, state.optimizer, config, model.input_shape, strategy, state.loss_scale,
-                                 state.sums, state.ema)
+    steps: dict[tuple[int, int], tuple[Callable, Callable | None]] = {}
+
+    def steps_for(size: tuple[int, int]) -> tuple[Callable, Callable | None]:
+        """The compiled step for training images of ``size`` (a graph for each size), and several of them per
+        call on one device (a distributed dataset's batches come to Python per step)."""
+        if size not in steps:
+            step = make_train_step(model, state.optimizer, config, (*size, model.input_shape[2]), strategy,
+                                   state.loss_scale, state.sums, state.ema)
+            many = config.steps_per_call > 1 and not is_distributed(strategy)
+            steps[size] = (step, make_multi_step(step) if many else None)
+        return steps[size]
+
     averaged = state.ema.applied if state.ema is not None else contextlib.nullcontext  # what evaluation sees
-    # Several steps per call on one device (a distributed dataset's batches come to Python per step).
-    multi_step = make_multi_step(train_step) if config.steps_per_call > 1 and not is_distributed(strategy) else None
     logits_of = make_eval_step(model, model.input_shape, config.jit_compile)
     test_data = make_dataset(dataset, "test", spec, config.batch_size)
     val_data = test_data if held is None else make_dataset(replace(dataset, test=held), "test", spec, config.batch_size)
@@ -347,12 +358,15 @@ def train(
     val = Mean()
     try:
         for epoch in range(state.epoch, config.epochs):
-            batches = _epoch_batches(dataset, spec, config, epoch, state.batches, strategy)
+            size = sizes[epoch]
+            epoch_spec = spec if size == spec.input_shape[:2] else replace(spec, input_shape=(*size, spec.input_shape[2]))
+            batches = _epoch_batches(dataset, epoch_spec, config, epoch, state.batches, strategy)
+            train_step, multi_step = steps_for(size)
             meter, seconds = run_epoch(state, train_step, batches, epoch, partial, live_bar, multi_step)
             partial = None
             with averaged():
                 val, _, _ = evaluate_dataset(model, val_data, logits_of)
-            history.append(_history_row(epoch, meter, val, seconds, state, _validation(config, held)))
+            history.append(_history_row(epoch, meter, val, seconds, state, _validation(config, held), size))
             _summarise(writer, history[-1])
             state.end_epoch(epoch)  # the checkpoint
             run.write_history(history)
@@ -452,7 +466,7 @@ def _epoch_batches(dataset: Dataset, spec: PreprocessSpec, config: TrainConfig, 
 
 
 def _history_row(epoch: int, meter: Mean, val: Mean, seconds: float, state: TrainState,
-                 validation: str) -> dict[str, Any]:
+                 validation: str, size: tuple[int, int]) -> dict[str, Any]:
     """history.csv's row for ``epoch`` (0-based)."""
     seen = meter.n > 0  # a run stopped after an epoch's last batch by an older version kept no sums: NaN, not 0
     return {
@@ -460,7 +474,7 @@ def _history_row(epoch: int, meter: Mean, val: Mean, seconds: float, state: Trai
         "accuracy": meter.accuracy if seen else math.nan, "top5": meter.top5_accuracy if seen else math.nan,
         "val_loss": val.loss, "val_accuracy": val.accuracy, "val_top5": val.top5_accuracy,
         "lr": float(state.optimizer.learning_rate.numpy()), "train_seconds": seconds, "images": meter.n,
-        "validation": validation,
+        "train_size": f"{size[0]}x{size[1]}", "validation": validation,
     }
 
 

@@ -125,6 +125,33 @@ def keras_model(name: str, input_shape: tuple[int, int, int], num_classes: int, 
         x = L.Dropout(0.0 if dropout is None else dropout)(x)
         x = L.Conv2D(num_classes, 1, kernel_initializer=keras.initializers.RandomNormal(0.0, 0.01))(x)
         out = L.GlobalAveragePooling2D()(x)
+    elif name == "efficientnet_mini":  # MBConv: expand 1x1, depthwise, SE, project 1x1; swish; TF 'same' (efficientnet.py)
+        from convnets.models.efficientnet import EFFICIENTNET_MINI as cfg
+
+        he = keras.initializers.HeNormal()  # truncated normal of std sqrt(2 / fan_in), as ours
+        # A depthwise kernel's fan-in is its k*k taps (ours, PyTorch's); Keras counts k*k*C, its fan-out is k*k.
+        he_depthwise = keras.initializers.VarianceScaling(2.0, "fan_out", "truncated_normal")
+
+        def cbs(t, filters, k=1, stride=1, act=True, depthwise=False):  # conv, BatchNorm, swish
+            t = (L.DepthwiseConv2D(k, stride, padding="same", use_bias=False, depthwise_initializer=he_depthwise)(t)
+                 if depthwise else L.Conv2D(filters, k, stride, padding="same", use_bias=False, kernel_initializer=he)(t))
+            t = L.BatchNormalization(epsilon=1e-3, momentum=0.9)(t)
+            return L.Activation("swish")(t) if act else t
+
+        c = cfg.filters(cfg.stem)
+        x = cbs(x, c, 3, cfg.stem_stride)
+        for b, a in enumerate(cfg.blocks):  # one block a stage
+            cout, hidden = cfg.filters(a.cout), c * a.expand
+            y = cbs(cbs(x, hidden) if a.expand != 1 else x, hidden, a.k, a.stride, depthwise=True)
+            gate = L.Conv2D(max(1, int(c * a.se)), 1, activation="swish", kernel_initializer=he)(
+                L.GlobalAveragePooling2D(keepdims=True)(y))
+            y = L.Multiply()([y, L.Conv2D(hidden, 1, activation="sigmoid")(gate)])
+            y = cbs(y, cout, act=False)
+            if a.stride == 1 and c == cout:  # drop connect on the residual branch, rate 0.2 * b / n
+                y = L.Add()([x, L.Dropout(cfg.drop_connect * b / len(cfg.blocks), noise_shape=(None, 1, 1, 1))(y)])
+            x, c = y, cout
+        x = L.GlobalAveragePooling2D()(cbs(x, cfg.filters(cfg.top)))
+        out = L.Dense(num_classes)(L.Dropout(cfg.dropout if dropout is None else dropout)(x))
     elif name == "resnet50":
         return keras.applications.ResNet50(weights=None, input_shape=input_shape, classes=num_classes,
                                            classifier_activation=None)
@@ -228,6 +255,24 @@ def torch_model(name: str, input_shape: tuple[int, int, int], num_classes: int, 
         model = _like_convnets(nn.Sequential(*layers, nn.Dropout(0.0 if dropout is None else dropout), conv10,
                                              nn.AdaptiveAvgPool2d(1), nn.Flatten()), init="he_normal")
         nn.init.normal_(conv10.weight, 0.0, 0.01)  # N(0, 0.01), as Caffe's, torchvision's and ours
+        return model
+    if name == "efficientnet_mini":
+        from convnets.models.efficientnet import EFFICIENTNET_MINI as cfg
+
+        SameConv, MBConv = _torch_classes()[4:6]
+        ch, top = cfg.filters(cfg.stem), cfg.filters(cfg.top)
+        layers = [SameConv(c, ch, 3, cfg.stem_stride, bias=False), nn.BatchNorm2d(ch, eps=1e-3, momentum=0.1), nn.SiLU()]
+        for b, a in enumerate(cfg.blocks):
+            layers.append(MBConv(ch, cfg.filters(a.cout), a.k, a.stride, a.expand, a.se,
+                                 cfg.drop_connect * b / len(cfg.blocks)))
+            ch = cfg.filters(a.cout)
+        head = nn.Linear(top, num_classes)
+        model = _like_convnets(nn.Sequential(
+            *layers, SameConv(ch, top, 1, 1, bias=False), nn.BatchNorm2d(top, eps=1e-3, momentum=0.1), nn.SiLU(),
+            nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Dropout(cfg.dropout if dropout is None else dropout), head),
+            init="he_normal")
+        for m in [*(block.se[3] for block in layers if isinstance(block, MBConv)), head]:
+            nn.init.xavier_uniform_(m.weight)  # the SE gate's and the classifier's: Glorot-uniform, as ours
         return model
     if name == "resnet50":
         return _TorchResNet50(c, num_classes)
@@ -364,7 +409,46 @@ def _torch_classes():  # defined lazily so importing this module does not need t
             s = self.squeeze(x)
             return torch.cat([self.e1(s), self.e3(s)], 1)
 
-    return CifarResNet, ResNet50, SamePool, Fire
+    class SameConv(nn.Conv2d):
+        """A convolution padded as TensorFlow's 'same' pads it (a stride-2 layer's odd pixel after, not before)."""
+
+        def forward(self, x):
+            pads = []
+            for n, k, s in zip(x.shape[:1:-1], self.kernel_size[::-1], self.stride[::-1]):  # F.pad: last axis first
+                total = max((-(-n // s) - 1) * s + k - n, 0)
+                pads += [total // 2, total - total // 2]
+            return super().forward(nn.functional.pad(x, pads))
+
+    class MBConv(nn.Module):
+        """EfficientNet's block: expand 1x1, depthwise kxk, squeeze-and-excite, project 1x1; swish; drop connect
+        on the residual branch (a whole example's branch dropped, the kept ones scaled by 1/(1-rate))."""
+
+        def __init__(self, cin: int, cout: int, k: int, stride: int, expand: int, se: float, drop: float):
+            super().__init__()
+            hidden, squeezed = cin * expand, max(1, int(cin * se))
+
+            def cbs(i: int, o: int, k: int = 1, s: int = 1, act: bool = True, groups: int = 1) -> nn.Module:
+                layers = [SameConv(i, o, k, s, groups=groups, bias=False),
+                          nn.BatchNorm2d(o, eps=1e-3, momentum=0.1)]
+                return nn.Sequential(*layers, nn.SiLU()) if act else nn.Sequential(*layers)
+
+            self.expand = cbs(cin, hidden) if expand != 1 else nn.Identity()
+            self.dwconv = cbs(hidden, hidden, k, stride, groups=hidden)
+            self.se = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Conv2d(hidden, squeezed, 1), nn.SiLU(),
+                                    nn.Conv2d(squeezed, hidden, 1), nn.Sigmoid())
+            self.project = cbs(hidden, cout, act=False)
+            self.residual, self.drop = stride == 1 and cin == cout, drop
+
+        def forward(self, x):
+            y = self.dwconv(self.expand(x))
+            y = self.project(y * self.se(y))
+            if not self.residual:
+                return y
+            if self.training and self.drop > 0:
+                y = y * ((torch.rand(y.shape[0], 1, 1, 1) >= self.drop).to(y.dtype) / (1 - self.drop))
+            return x + y
+
+    return CifarResNet, ResNet50, SamePool, Fire, SameConv, MBConv
 
 
 def _TorchCifarResNet(c: int, num_classes: int) -> Any:

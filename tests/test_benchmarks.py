@@ -17,7 +17,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 @pytest.mark.parametrize("name,shape", [("lenet5_modern", (28, 28, 1)), ("resnet20", (32, 32, 3)),
                                         ("mobilenet_v1_mini", (32, 32, 3)), ("vgg_mini", (32, 32, 3)),
                                         ("alexnet_mini", (28, 28, 1)), ("nin_mini", (28, 28, 1)),
-                                        ("squeezenet_mini", (28, 28, 1))])
+                                        ("squeezenet_mini", (28, 28, 1)), ("efficientnet_mini", (28, 28, 1))])
 def test_keras_reference_models_match_ours(name, shape):
     import numpy as np
     from reference_models import keras_model
@@ -38,7 +38,8 @@ def test_torch_reference_models_match_ours():
     for name, shape, options in (("lenet5_modern", (28, 28, 1), {}), ("resnet20", (32, 32, 3), {}),
                                  ("mobilenet_v1_mini", (32, 32, 3), {}), ("vgg_mini", (32, 32, 3), {}),
                                  ("alexnet_mini", (28, 28, 1), {}), ("nin_mini", (28, 28, 1), {}),
-                                 ("squeezenet_mini", (28, 28, 1), {}), ("resnet50", (224, 224, 3), {"conv_bias": True})):
+                                 ("squeezenet_mini", (28, 28, 1), {}), ("efficientnet_mini", (28, 28, 1), {}),
+                                 ("resnet50", (224, 224, 3), {"conv_bias": True})):
         with convnets.layers.init.zeros_only():
             ours = convnets.create_model(name, input_shape=shape, num_classes=10, **options)
         theirs = torch_model(name, shape, 10)
@@ -147,9 +148,56 @@ def test_squeezenet_mini_twins_compute_what_ours_does(shape):
     np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-4)
 
 
+@pytest.mark.parametrize("shape", [(28, 28, 1), (32, 32, 3)])
+def test_efficientnet_mini_twins_compute_what_ours_does(shape):
+    """With our weights copied in (BatchNorm fresh in all three), the Keras and PyTorch EfficientNet minis give our
+    logits: TensorFlow's 'same' padding of the stride-2 layers (PyTorch's twin pads by hand), the squeeze-and-excite
+    gate between the depthwise and the projecting convolution, swish everywhere but the projection."""
+    import numpy as np
+    from reference_models import keras_model
+
+    import convnets
+
+    ours = convnets.create_model("efficientnet_mini", input_shape=shape, num_classes=10)
+    x = np.random.default_rng(0).normal(size=(4, *shape)).astype(np.float32)
+    want = ours(x).numpy()
+    weights = [(ours.stem.conv.w.numpy(), None)]  # (kernel, bias) in the order the network applies them
+    for block in ours.blocks:
+        weights += [(block.expand.conv.w.numpy(), None)] if block.expand is not None else []
+        weights += [(block.dwconv.conv.w.numpy(), None)]
+        weights += [(fc.w.numpy()[None, None], fc.b.numpy()) for fc in (block.se.fc1, block.se.fc2)]  # 1x1 convs
+        weights += [(block.project.conv.w.numpy(), None)]
+    weights += [(ours.top.conv.w.numpy(), None), (ours.fc.w.numpy(), ours.fc.b.numpy())]
+    keras = keras_model("efficientnet_mini", shape, 10)
+    import keras as K
+
+    kinds = (K.layers.Conv2D, K.layers.DepthwiseConv2D, K.layers.Dense)
+    for layer, (kernel, bias) in zip([l for l in keras.layers if isinstance(l, kinds)], weights, strict=True):
+        layer.set_weights([kernel] if bias is None else [kernel, bias])
+    np.testing.assert_allclose(keras.predict_on_batch(x), want, rtol=1e-4, atol=1e-4)
+    torch = pytest.importorskip("torch")
+    from reference_models import torch_model
+
+    model = torch_model("efficientnet_mini", shape, 10).eval()
+    layers = [m for m in model.modules() if isinstance(m, (torch.nn.Conv2d, torch.nn.Linear))]
+    with torch.no_grad():
+        for m, (kernel, bias) in zip(layers, weights, strict=True):
+            if kernel.ndim == 2:
+                kernel = kernel.T
+            elif m.groups > 1:  # depthwise: (k, k, C, 1) -> (C, 1, k, k)
+                kernel = kernel.transpose(2, 3, 0, 1)
+            else:  # HWIO -> OIHW
+                kernel = kernel.transpose(3, 2, 0, 1)
+            m.weight.copy_(torch.from_numpy(np.ascontiguousarray(kernel)))
+            if bias is not None:
+                m.bias.copy_(torch.from_numpy(bias))
+        got = model(torch.from_numpy(x.transpose(0, 3, 1, 2).copy())).numpy()
+    np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-4)
+
+
 @pytest.mark.parametrize("name,shape", [("lenet5_modern", (28, 28, 1)), ("vgg_mini", (32, 32, 3)),
                                         ("alexnet_mini", (28, 28, 1)), ("nin_mini", (28, 28, 1)),
-                                        ("squeezenet_mini", (28, 28, 1))])
+                                        ("squeezenet_mini", (28, 28, 1)), ("efficientnet_mini", (28, 28, 1))])
 def test_time_to_accuracy_models_start_from_our_initialisation(name, shape):
     """The race's three models draw their kernels from the same distributions (each kernel's std within four
     standard errors of ours, a tolerance that narrows with the kernel's size: a 3x3x1x16 kernel's 144 draws

@@ -17,6 +17,22 @@ VGG_MINI = [v for stage in VGG_MINI_CONFIG.stages for v in (*stage, "M")]  # con
 CIFAR_RESNET20 = (3, (16, 32, 64))  # blocks per stage, widths (He et al. Sec. 4.2)
 
 
+def mobilenet_v3_mini_rows() -> tuple[list[tuple], int, int]:
+    """MobileNet v3's mini as its builder lays it out (mobilenet_v3.py): each block's (in, hidden, out, kernel,
+    stride, SE, activation, expands); the last 1x1 conv's width and the head's."""
+    from convnets.models.mobilenet import make_divisible
+    from convnets.models.mobilenet_v3 import MOBILENET_V3_MINI as cfg
+
+    alpha, rows, c, c_paper = 0.75, [], 16, 16
+    for i, row in enumerate(cfg.blocks):
+        out = make_divisible(row.out * alpha)
+        hidden = make_divisible(c * (row.exp / c_paper)) if i else c  # no expansion in the first block (Keras's)
+        stride = cfg.first_stride if i == 0 else row.s
+        rows.append((c, hidden, out, row.k, stride, row.se, "relu" if row.act == "RE" else "hard_swish", i > 0))
+        c, c_paper = out, row.out
+    return rows, make_divisible(c * 6), cfg.head
+
+
 # --- Keras ----------------------------------------------------------------------------------
 
 def keras_model(name: str, input_shape: tuple[int, int, int], num_classes: int, dropout: float | None = None) -> Any:
@@ -152,6 +168,33 @@ def keras_model(name: str, input_shape: tuple[int, int, int], num_classes: int, 
             x, c = y, cout
         x = L.GlobalAveragePooling2D()(cbs(x, cfg.filters(cfg.top)))
         out = L.Dense(num_classes)(L.Dropout(cfg.dropout if dropout is None else dropout)(x))
+    elif name == "mobilenet_v3_mini":  # Small's blocks: expand, depthwise, SE (hard-sigmoid gate), project; 'same'
+        from convnets.models.mobilenet import make_divisible
+        from convnets.models.mobilenet_v3 import MOBILENET_V3_MINI as cfg
+
+        he = keras.initializers.HeNormal()
+        he_depthwise = keras.initializers.VarianceScaling(2.0, "fan_out", "truncated_normal")  # fan-in k*k, as ours
+        acts = {"relu": "relu", "hard_swish": "hard_silu"}  # Keras 3's hard_silu: x * relu6(x + 3) / 6
+
+        def cba(t, filters, k=1, stride=1, act=None, depthwise=False):  # conv, BatchNorm, activation
+            t = (L.DepthwiseConv2D(k, stride, padding="same", use_bias=False, depthwise_initializer=he_depthwise)(t)
+                 if depthwise else L.Conv2D(filters, k, stride, padding="same", use_bias=False, kernel_initializer=he)(t))
+            t = L.BatchNormalization(epsilon=1e-3, momentum=0.9)(t)
+            return L.Activation(acts[act])(t) if act else t
+
+        x = cba(x, 16, 3, cfg.stem_stride, "hard_swish")
+        rows, last_conv, head = mobilenet_v3_mini_rows()
+        for cin, hidden, cout, k, stride, se, act, expands in rows:
+            y = cba(cba(x, hidden, act=act) if expands else x, hidden, k, stride, act, depthwise=True)
+            if se:
+                gate = L.Conv2D(make_divisible(hidden * 0.25), 1, activation="relu", kernel_initializer=he)(
+                    L.GlobalAveragePooling2D(keepdims=True)(y))
+                y = L.Multiply()([y, L.Conv2D(hidden, 1, activation="hard_sigmoid")(gate)])
+            y = cba(y, cout)
+            x = L.Add()([x, y]) if stride == 1 and cin == cout else y
+        x = L.GlobalAveragePooling2D()(cba(x, last_conv, act="hard_swish"))
+        x = L.Dense(head, activation="hard_silu")(x)  # Sec. 5.3: the 1x1 "conv" after the pool
+        out = L.Dense(num_classes)(L.Dropout(0.2 if dropout is None else dropout)(x))
     elif name == "resnet50":
         return keras.applications.ResNet50(weights=None, input_shape=input_shape, classes=num_classes,
                                            classifier_activation=None)
@@ -273,6 +316,22 @@ def torch_model(name: str, input_shape: tuple[int, int, int], num_classes: int, 
             init="he_normal")
         for m in [*(block.se[3] for block in layers if isinstance(block, MBConv)), head]:
             nn.init.xavier_uniform_(m.weight)  # the SE gate's and the classifier's: Glorot-uniform, as ours
+        return model
+    if name == "mobilenet_v3_mini":
+        from convnets.models.mobilenet_v3 import MOBILENET_V3_MINI as cfg
+
+        SameConv, MBV3Block = _torch_classes()[4], _torch_classes()[6]
+        rows, last_conv, head = mobilenet_v3_mini_rows()
+        fc1, fc2 = nn.Linear(last_conv, head), nn.Linear(head, num_classes)
+        model = _like_convnets(nn.Sequential(
+            SameConv(c, 16, 3, cfg.stem_stride, bias=False), nn.BatchNorm2d(16, eps=1e-3, momentum=0.1), nn.Hardswish(),
+            *(MBV3Block(*row) for row in rows),
+            SameConv(rows[-1][2], last_conv, 1, 1, bias=False), nn.BatchNorm2d(last_conv, eps=1e-3, momentum=0.1),
+            nn.Hardswish(), nn.AdaptiveAvgPool2d(1), nn.Flatten(), fc1, nn.Hardswish(),
+            nn.Dropout(0.2 if dropout is None else dropout), fc2), init="he_normal")
+        gates = [block.se[3] for block in model if isinstance(block, MBV3Block) and block.se is not None]
+        for m in [*gates, fc1, fc2]:
+            nn.init.xavier_uniform_(m.weight)  # the SE gate's, the head's and the classifier's: Glorot-uniform, as ours
         return model
     if name == "resnet50":
         return _TorchResNet50(c, num_classes)
@@ -448,7 +507,34 @@ def _torch_classes():  # defined lazily so importing this module does not need t
                 y = y * ((torch.rand(y.shape[0], 1, 1, 1) >= self.drop).to(y.dtype) / (1 - self.drop))
             return x + y
 
-    return CifarResNet, ResNet50, SamePool, Fire, SameConv, MBConv
+    class MBV3Block(nn.Module):
+        """MobileNet v3's block: expand 1x1 (not in the first), depthwise kxk, squeeze-and-excite with a ReLU
+        bottleneck and a hard-sigmoid gate, project 1x1; the input added when the shapes match."""
+
+        def __init__(self, cin: int, hidden: int, cout: int, k: int, stride: int, se: bool, act: str, expands: bool):
+            super().__init__()
+            from convnets.models.mobilenet import make_divisible
+
+            def cba(i: int, o: int, k: int = 1, s: int = 1, act: str | None = None, groups: int = 1) -> nn.Module:
+                layers = [SameConv(i, o, k, s, groups=groups, bias=False), nn.BatchNorm2d(o, eps=1e-3, momentum=0.1)]
+                if act:
+                    layers.append(nn.ReLU() if act == "relu" else nn.Hardswish())
+                return nn.Sequential(*layers)
+
+            self.expand = cba(cin, hidden, act=act) if expands else nn.Identity()
+            self.depthwise = cba(hidden, hidden, k, stride, act, groups=hidden)
+            squeezed = make_divisible(hidden * 0.25)
+            self.se = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Conv2d(hidden, squeezed, 1), nn.ReLU(),
+                                    nn.Conv2d(squeezed, hidden, 1), nn.Hardsigmoid()) if se else None
+            self.project = cba(hidden, cout)
+            self.residual = stride == 1 and cin == cout
+
+        def forward(self, x):
+            y = self.depthwise(self.expand(x))
+            y = self.project(y if self.se is None else y * self.se(y))
+            return x + y if self.residual else y
+
+    return CifarResNet, ResNet50, SamePool, Fire, SameConv, MBConv, MBV3Block
 
 
 def _TorchCifarResNet(c: int, num_classes: int) -> Any:

@@ -17,7 +17,8 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 @pytest.mark.parametrize("name,shape", [("lenet5_modern", (28, 28, 1)), ("resnet20", (32, 32, 3)),
                                         ("mobilenet_v1_mini", (32, 32, 3)), ("vgg_mini", (32, 32, 3)),
                                         ("alexnet_mini", (28, 28, 1)), ("nin_mini", (28, 28, 1)),
-                                        ("squeezenet_mini", (28, 28, 1)), ("efficientnet_mini", (28, 28, 1))])
+                                        ("squeezenet_mini", (28, 28, 1)), ("efficientnet_mini", (28, 28, 1)),
+                                        ("mobilenet_v3_mini", (28, 28, 1))])
 def test_keras_reference_models_match_ours(name, shape):
     import numpy as np
     from reference_models import keras_model
@@ -39,7 +40,7 @@ def test_torch_reference_models_match_ours():
                                  ("mobilenet_v1_mini", (32, 32, 3), {}), ("vgg_mini", (32, 32, 3), {}),
                                  ("alexnet_mini", (28, 28, 1), {}), ("nin_mini", (28, 28, 1), {}),
                                  ("squeezenet_mini", (28, 28, 1), {}), ("efficientnet_mini", (28, 28, 1), {}),
-                                 ("resnet50", (224, 224, 3), {"conv_bias": True})):
+                                 ("mobilenet_v3_mini", (28, 28, 1), {}), ("resnet50", (224, 224, 3), {"conv_bias": True})):
         with convnets.layers.init.zeros_only():
             ours = convnets.create_model(name, input_shape=shape, num_classes=10, **options)
         theirs = torch_model(name, shape, 10)
@@ -148,29 +149,17 @@ def test_squeezenet_mini_twins_compute_what_ours_does(shape):
     np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-4)
 
 
-@pytest.mark.parametrize("shape", [(28, 28, 1), (32, 32, 3)])
-def test_efficientnet_mini_twins_compute_what_ours_does(shape):
-    """With our weights copied in (BatchNorm fresh in all three), the Keras and PyTorch EfficientNet minis give our
-    logits: TensorFlow's 'same' padding of the stride-2 layers (PyTorch's twin pads by hand), the squeeze-and-excite
-    gate between the depthwise and the projecting convolution, swish everywhere but the projection."""
+def assert_twins_compute_what_ours_does(name, shape, ours, weights):
+    """Our (kernel, bias) pairs, in the order the network applies them (a 1x1 convolution's kernel 4-D, a bias
+    None where the layer has none), copied into the Keras and PyTorch twins: both give our logits (BatchNorm
+    fresh in all three)."""
+    import keras as K
     import numpy as np
     from reference_models import keras_model
 
-    import convnets
-
-    ours = convnets.create_model("efficientnet_mini", input_shape=shape, num_classes=10)
     x = np.random.default_rng(0).normal(size=(4, *shape)).astype(np.float32)
     want = ours(x).numpy()
-    weights = [(ours.stem.conv.w.numpy(), None)]  # (kernel, bias) in the order the network applies them
-    for block in ours.blocks:
-        weights += [(block.expand.conv.w.numpy(), None)] if block.expand is not None else []
-        weights += [(block.dwconv.conv.w.numpy(), None)]
-        weights += [(fc.w.numpy()[None, None], fc.b.numpy()) for fc in (block.se.fc1, block.se.fc2)]  # 1x1 convs
-        weights += [(block.project.conv.w.numpy(), None)]
-    weights += [(ours.top.conv.w.numpy(), None), (ours.fc.w.numpy(), ours.fc.b.numpy())]
-    keras = keras_model("efficientnet_mini", shape, 10)
-    import keras as K
-
+    keras = keras_model(name, shape, 10)
     kinds = (K.layers.Conv2D, K.layers.DepthwiseConv2D, K.layers.Dense)
     for layer, (kernel, bias) in zip([l for l in keras.layers if isinstance(l, kinds)], weights, strict=True):
         layer.set_weights([kernel] if bias is None else [kernel, bias])
@@ -178,7 +167,7 @@ def test_efficientnet_mini_twins_compute_what_ours_does(shape):
     torch = pytest.importorskip("torch")
     from reference_models import torch_model
 
-    model = torch_model("efficientnet_mini", shape, 10).eval()
+    model = torch_model(name, shape, 10).eval()
     layers = [m for m in model.modules() if isinstance(m, (torch.nn.Conv2d, torch.nn.Linear))]
     with torch.no_grad():
         for m, (kernel, bias) in zip(layers, weights, strict=True):
@@ -195,9 +184,47 @@ def test_efficientnet_mini_twins_compute_what_ours_does(shape):
     np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-4)
 
 
+def se_weights(se):
+    """A squeeze-and-excite block's two fully connected layers as the twins' 1x1 convolutions."""
+    return [(fc.w.numpy()[None, None], fc.b.numpy()) for fc in (se.fc1, se.fc2)]
+
+
+@pytest.mark.parametrize("shape", [(28, 28, 1), (32, 32, 3)])
+def test_efficientnet_mini_twins_compute_what_ours_does(shape):
+    """EfficientNet's twins: TensorFlow's 'same' padding of the stride-2 layers (PyTorch's twin pads by hand),
+    the squeeze-and-excite gate between the depthwise and the projecting convolution, swish but in the projection."""
+    import convnets
+
+    ours = convnets.create_model("efficientnet_mini", input_shape=shape, num_classes=10)
+    weights = [(ours.stem.conv.w.numpy(), None)]
+    for block in ours.blocks:
+        weights += [(block.expand.conv.w.numpy(), None)] if block.expand is not None else []
+        weights += [(block.dwconv.conv.w.numpy(), None), *se_weights(block.se), (block.project.conv.w.numpy(), None)]
+    weights += [(ours.top.conv.w.numpy(), None), (ours.fc.w.numpy(), ours.fc.b.numpy())]
+    assert_twins_compute_what_ours_does("efficientnet_mini", shape, ours, weights)
+
+
+@pytest.mark.parametrize("shape", [(28, 28, 1), (32, 32, 3)])
+def test_mobilenet_v3_mini_twins_compute_what_ours_does(shape):
+    """MobileNet v3's twins: hard-swish and ReLU where Table 2 puts them, squeeze-and-excite with a hard-sigmoid
+    gate on the blocks that have it, no expansion in the first block, the 1x1 "conv" after the pool (Sec. 5.3)."""
+    import convnets
+
+    ours = convnets.create_model("mobilenet_v3_mini", input_shape=shape, num_classes=10)
+    weights = [(ours.conv1.conv.w.numpy(), None)]
+    for block in ours.blocks:
+        weights += [(block.expand.conv.w.numpy(), None)] if block.expand is not None else []
+        weights += [(block.depthwise.conv.w.numpy(), None), *(se_weights(block.se) if block.se is not None else []),
+                    (block.project.conv.w.numpy(), None)]
+    weights += [(ours.conv_last.conv.w.numpy(), None), (ours.head.w.numpy(), ours.head.b.numpy()),
+                (ours.fc.w.numpy(), ours.fc.b.numpy())]
+    assert_twins_compute_what_ours_does("mobilenet_v3_mini", shape, ours, weights)
+
+
 @pytest.mark.parametrize("name,shape", [("lenet5_modern", (28, 28, 1)), ("vgg_mini", (32, 32, 3)),
                                         ("alexnet_mini", (28, 28, 1)), ("nin_mini", (28, 28, 1)),
-                                        ("squeezenet_mini", (28, 28, 1)), ("efficientnet_mini", (28, 28, 1))])
+                                        ("squeezenet_mini", (28, 28, 1)), ("efficientnet_mini", (28, 28, 1)),
+                                        ("mobilenet_v3_mini", (28, 28, 1))])
 def test_time_to_accuracy_models_start_from_our_initialisation(name, shape):
     """The race's three models draw their kernels from the same distributions (each kernel's std within four
     standard errors of ours, a tolerance that narrows with the kernel's size: a 3x3x1x16 kernel's 144 draws

@@ -19,7 +19,7 @@ CIFAR_RESNET20 = (3, (16, 32, 64))  # blocks per stage, widths (He et al. Sec. 4
 
 def mobilenet_v3_mini_rows() -> tuple[list[tuple], int, int]:
     """MobileNet v3's mini as its builder lays it out (mobilenet_v3.py): each block's (in, hidden, out, kernel,
-    stride, SE, activation, expands); the last 1x1 conv's width and the head's."""
+    stride, SE bottleneck width (0: no SE), activation, expands); the last 1x1 conv's width and the head's."""
     from convnets.models.mobilenet import make_divisible
     from convnets.models.mobilenet_v3 import MOBILENET_V3_MINI as cfg
 
@@ -28,12 +28,39 @@ def mobilenet_v3_mini_rows() -> tuple[list[tuple], int, int]:
         out = make_divisible(row.out * alpha)
         hidden = make_divisible(c * (row.exp / c_paper)) if i else c  # no expansion in the first block (Keras's)
         stride = cfg.first_stride if i == 0 else row.s
-        rows.append((c, hidden, out, row.k, stride, row.se, "relu" if row.act == "RE" else "hard_swish", i > 0))
+        squeezed = make_divisible(hidden * 0.25) if row.se else 0
+        rows.append((c, hidden, out, row.k, stride, squeezed, "relu" if row.act == "RE" else "hard_swish", i > 0))
         c, c_paper = out, row.out
     return rows, make_divisible(c * 6), cfg.head
 
 
 # --- Keras ----------------------------------------------------------------------------------
+
+def _keras_conv_bn(t: Any, filters: int, k: int = 1, stride: int = 1, act: str | None = None,
+                   depthwise: bool = False) -> Any:
+    """Conv (or depthwise conv), BatchNorm (epsilon 1e-3), then Keras activation ``act``: the MBConv twins'
+    unit, with TensorFlow's 'same' padding and our He initialisation (a depthwise kernel's fan-in is its k*k
+    taps, ours and PyTorch's; Keras's ``HeNormal`` would count k*k*C, so the depthwise one scales by fan-out)."""
+    import keras
+    from keras import layers as L
+
+    if depthwise:
+        t = L.DepthwiseConv2D(k, stride, padding="same", use_bias=False, depthwise_initializer=keras.initializers
+                              .VarianceScaling(2.0, "fan_out", "truncated_normal"))(t)
+    else:
+        t = L.Conv2D(filters, k, stride, padding="same", use_bias=False, kernel_initializer="he_normal")(t)
+    t = L.BatchNormalization(epsilon=1e-3, momentum=0.9)(t)
+    return L.Activation(act)(t) if act else t
+
+
+def _keras_squeeze_excite(t: Any, channels: int, squeezed: int, act: str, gate: str) -> Any:
+    """``t`` times a per-channel gate from its global average: 1x1 convs (biased) to ``squeezed`` (He) and back
+    (Glorot), as our ``SqueezeExcite``'s two dense layers."""
+    from keras import layers as L
+
+    s = L.Conv2D(squeezed, 1, activation=act, kernel_initializer="he_normal")(L.GlobalAveragePooling2D(keepdims=True)(t))
+    return L.Multiply()([t, L.Conv2D(channels, 1, activation=gate)(s)])
+
 
 def keras_model(name: str, input_shape: tuple[int, int, int], num_classes: int, dropout: float | None = None) -> Any:
     """``name``'s twin with Keras layers; ``dropout`` overrides the model's own rate (NiN's mini, whose
@@ -144,55 +171,33 @@ def keras_model(name: str, input_shape: tuple[int, int, int], num_classes: int, 
     elif name == "efficientnet_mini":  # MBConv: expand 1x1, depthwise, SE, project 1x1; swish; TF 'same' (efficientnet.py)
         from convnets.models.efficientnet import EFFICIENTNET_MINI as cfg
 
-        he = keras.initializers.HeNormal()  # truncated normal of std sqrt(2 / fan_in), as ours
-        # A depthwise kernel's fan-in is its k*k taps (ours, PyTorch's); Keras counts k*k*C, its fan-out is k*k.
-        he_depthwise = keras.initializers.VarianceScaling(2.0, "fan_out", "truncated_normal")
-
-        def cbs(t, filters, k=1, stride=1, act=True, depthwise=False):  # conv, BatchNorm, swish
-            t = (L.DepthwiseConv2D(k, stride, padding="same", use_bias=False, depthwise_initializer=he_depthwise)(t)
-                 if depthwise else L.Conv2D(filters, k, stride, padding="same", use_bias=False, kernel_initializer=he)(t))
-            t = L.BatchNormalization(epsilon=1e-3, momentum=0.9)(t)
-            return L.Activation("swish")(t) if act else t
-
+        cbs = _keras_conv_bn
         c = cfg.filters(cfg.stem)
-        x = cbs(x, c, 3, cfg.stem_stride)
+        x = cbs(x, c, 3, cfg.stem_stride, "swish")
         for b, a in enumerate(cfg.blocks):  # one block a stage
             cout, hidden = cfg.filters(a.cout), c * a.expand
-            y = cbs(cbs(x, hidden) if a.expand != 1 else x, hidden, a.k, a.stride, depthwise=True)
-            gate = L.Conv2D(max(1, int(c * a.se)), 1, activation="swish", kernel_initializer=he)(
-                L.GlobalAveragePooling2D(keepdims=True)(y))
-            y = L.Multiply()([y, L.Conv2D(hidden, 1, activation="sigmoid")(gate)])
-            y = cbs(y, cout, act=False)
+            y = cbs(cbs(x, hidden, act="swish") if a.expand != 1 else x, hidden, a.k, a.stride, "swish", depthwise=True)
+            y = _keras_squeeze_excite(y, hidden, max(1, int(c * a.se)), "swish", "sigmoid")
+            y = cbs(y, cout)
             if a.stride == 1 and c == cout:  # drop connect on the residual branch, rate 0.2 * b / n
                 y = L.Add()([x, L.Dropout(cfg.drop_connect * b / len(cfg.blocks), noise_shape=(None, 1, 1, 1))(y)])
             x, c = y, cout
-        x = L.GlobalAveragePooling2D()(cbs(x, cfg.filters(cfg.top)))
+        x = L.GlobalAveragePooling2D()(cbs(x, cfg.filters(cfg.top), act="swish"))
         out = L.Dense(num_classes)(L.Dropout(cfg.dropout if dropout is None else dropout)(x))
     elif name == "mobilenet_v3_mini":  # Small's blocks: expand, depthwise, SE (hard-sigmoid gate), project; 'same'
-        from convnets.models.mobilenet import make_divisible
         from convnets.models.mobilenet_v3 import MOBILENET_V3_MINI as cfg
 
-        he = keras.initializers.HeNormal()
-        he_depthwise = keras.initializers.VarianceScaling(2.0, "fan_out", "truncated_normal")  # fan-in k*k, as ours
-        acts = {"relu": "relu", "hard_swish": "hard_silu"}  # Keras 3's hard_silu: x * relu6(x + 3) / 6
-
-        def cba(t, filters, k=1, stride=1, act=None, depthwise=False):  # conv, BatchNorm, activation
-            t = (L.DepthwiseConv2D(k, stride, padding="same", use_bias=False, depthwise_initializer=he_depthwise)(t)
-                 if depthwise else L.Conv2D(filters, k, stride, padding="same", use_bias=False, kernel_initializer=he)(t))
-            t = L.BatchNormalization(epsilon=1e-3, momentum=0.9)(t)
-            return L.Activation(acts[act])(t) if act else t
-
-        x = cba(x, 16, 3, cfg.stem_stride, "hard_swish")
+        cba = _keras_conv_bn
+        hs = "hard_silu"  # Keras 3's hard_silu: x * relu6(x + 3) / 6, our hard-swish
+        x = cba(x, 16, 3, cfg.stem_stride, hs)
         rows, last_conv, head = mobilenet_v3_mini_rows()
-        for cin, hidden, cout, k, stride, se, act, expands in rows:
+        for cin, hidden, cout, k, stride, squeezed, act, expands in rows:
+            act = hs if act == "hard_swish" else act
             y = cba(cba(x, hidden, act=act) if expands else x, hidden, k, stride, act, depthwise=True)
-            if se:
-                gate = L.Conv2D(make_divisible(hidden * 0.25), 1, activation="relu", kernel_initializer=he)(
-                    L.GlobalAveragePooling2D(keepdims=True)(y))
-                y = L.Multiply()([y, L.Conv2D(hidden, 1, activation="hard_sigmoid")(gate)])
+            y = _keras_squeeze_excite(y, hidden, squeezed, "relu", "hard_sigmoid") if squeezed else y
             y = cba(y, cout)
             x = L.Add()([x, y]) if stride == 1 and cin == cout else y
-        x = L.GlobalAveragePooling2D()(cba(x, last_conv, act="hard_swish"))
+        x = L.GlobalAveragePooling2D()(cba(x, last_conv, act=hs))
         x = L.Dense(head, activation="hard_silu")(x)  # Sec. 5.3: the 1x1 "conv" after the pool
         out = L.Dense(num_classes)(L.Dropout(0.2 if dropout is None else dropout)(x))
     elif name == "resnet50":
@@ -478,24 +483,27 @@ def _torch_classes():  # defined lazily so importing this module does not need t
                 pads += [total // 2, total - total // 2]
             return super().forward(nn.functional.pad(x, pads))
 
+    def conv_bn(i: int, o: int, k: int = 1, s: int = 1, act: type[nn.Module] | None = None,
+                groups: int = 1) -> nn.Module:
+        """Conv ('same'), BatchNorm (epsilon 1e-3), then ``act``: the MBConv twins' unit."""
+        layers = [SameConv(i, o, k, s, groups=groups, bias=False), nn.BatchNorm2d(o, eps=1e-3, momentum=0.1)]
+        return nn.Sequential(*layers, act()) if act else nn.Sequential(*layers)
+
+    def squeeze_excite(c: int, squeezed: int, act: type[nn.Module], gate: type[nn.Module]) -> nn.Module:
+        """The gate of ``c`` channels from their global average (multiply the input by it)."""
+        return nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Conv2d(c, squeezed, 1), act(), nn.Conv2d(squeezed, c, 1), gate())
+
     class MBConv(nn.Module):
         """EfficientNet's block: expand 1x1, depthwise kxk, squeeze-and-excite, project 1x1; swish; drop connect
         on the residual branch (a whole example's branch dropped, the kept ones scaled by 1/(1-rate))."""
 
         def __init__(self, cin: int, cout: int, k: int, stride: int, expand: int, se: float, drop: float):
             super().__init__()
-            hidden, squeezed = cin * expand, max(1, int(cin * se))
-
-            def cbs(i: int, o: int, k: int = 1, s: int = 1, act: bool = True, groups: int = 1) -> nn.Module:
-                layers = [SameConv(i, o, k, s, groups=groups, bias=False),
-                          nn.BatchNorm2d(o, eps=1e-3, momentum=0.1)]
-                return nn.Sequential(*layers, nn.SiLU()) if act else nn.Sequential(*layers)
-
-            self.expand = cbs(cin, hidden) if expand != 1 else nn.Identity()
-            self.dwconv = cbs(hidden, hidden, k, stride, groups=hidden)
-            self.se = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Conv2d(hidden, squeezed, 1), nn.SiLU(),
-                                    nn.Conv2d(squeezed, hidden, 1), nn.Sigmoid())
-            self.project = cbs(hidden, cout, act=False)
+            hidden = cin * expand
+            self.expand = conv_bn(cin, hidden, act=nn.SiLU) if expand != 1 else nn.Identity()
+            self.dwconv = conv_bn(hidden, hidden, k, stride, nn.SiLU, groups=hidden)
+            self.se = squeeze_excite(hidden, max(1, int(cin * se)), nn.SiLU, nn.Sigmoid)
+            self.project = conv_bn(hidden, cout)
             self.residual, self.drop = stride == 1 and cin == cout, drop
 
         def forward(self, x):
@@ -511,22 +519,14 @@ def _torch_classes():  # defined lazily so importing this module does not need t
         """MobileNet v3's block: expand 1x1 (not in the first), depthwise kxk, squeeze-and-excite with a ReLU
         bottleneck and a hard-sigmoid gate, project 1x1; the input added when the shapes match."""
 
-        def __init__(self, cin: int, hidden: int, cout: int, k: int, stride: int, se: bool, act: str, expands: bool):
+        def __init__(self, cin: int, hidden: int, cout: int, k: int, stride: int, squeezed: int, act: str,
+                     expands: bool):
             super().__init__()
-            from convnets.models.mobilenet import make_divisible
-
-            def cba(i: int, o: int, k: int = 1, s: int = 1, act: str | None = None, groups: int = 1) -> nn.Module:
-                layers = [SameConv(i, o, k, s, groups=groups, bias=False), nn.BatchNorm2d(o, eps=1e-3, momentum=0.1)]
-                if act:
-                    layers.append(nn.ReLU() if act == "relu" else nn.Hardswish())
-                return nn.Sequential(*layers)
-
-            self.expand = cba(cin, hidden, act=act) if expands else nn.Identity()
-            self.depthwise = cba(hidden, hidden, k, stride, act, groups=hidden)
-            squeezed = make_divisible(hidden * 0.25)
-            self.se = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Conv2d(hidden, squeezed, 1), nn.ReLU(),
-                                    nn.Conv2d(squeezed, hidden, 1), nn.Hardsigmoid()) if se else None
-            self.project = cba(hidden, cout)
+            act_module = nn.ReLU if act == "relu" else nn.Hardswish
+            self.expand = conv_bn(cin, hidden, act=act_module) if expands else nn.Identity()
+            self.depthwise = conv_bn(hidden, hidden, k, stride, act_module, groups=hidden)
+            self.se = squeeze_excite(hidden, squeezed, nn.ReLU, nn.Hardsigmoid) if squeezed else None
+            self.project = conv_bn(hidden, cout)
             self.residual = stride == 1 and cin == cout
 
         def forward(self, x):

@@ -15,6 +15,10 @@ from convnets.models.vgg import VGG_MINI as VGG_MINI_CONFIG
 
 VGG_MINI = [v for stage in VGG_MINI_CONFIG.stages for v in (*stage, "M")]  # conv widths, "M" closing each block
 CIFAR_RESNET20 = (3, (16, 32, 64))  # blocks per stage, widths (He et al. Sec. 4.2)
+# ResNet-20 and its variants: (unit, blocks per stage, widths). SE-ResNet-20's gate squeezes by 4 (senet.py);
+# WRN-10-2 is one pre-activation unit per stage at twice the widths, with 1x1 projections where the shape changes.
+CIFAR_RESNETS = {"resnet20": ("basic", *CIFAR_RESNET20), "se_resnet20": ("se", *CIFAR_RESNET20),
+                 "preact_resnet20": ("preact", *CIFAR_RESNET20), "wrn10_2": ("wide", 1, (32, 64, 128))}
 
 
 def mobilenet_v3_mini_rows() -> tuple[list[tuple], int, int]:
@@ -102,27 +106,49 @@ def keras_model(name: str, input_shape: tuple[int, int, int], num_classes: int, 
         for _ in range(2):
             x = L.Dropout(0.5)(L.Dense(ALEXNET_MINI.fc_width, activation="relu", kernel_initializer="he_normal")(x))
         out = L.Dense(num_classes, kernel_initializer="he_normal")(x)
-    elif name == "resnet20":
+    elif name in CIFAR_RESNETS:  # ResNet-20 and its three variants: ours are He-normal, BatchNorm 1e-5 and 0.9
         import tensorflow as tf
 
-        def bn_relu(t, relu=True):
+        unit, n, widths = CIFAR_RESNETS[name]
+        preact = unit in ("preact", "wide")
+        he = dict(padding="same", use_bias=False, kernel_initializer="he_normal")
+
+        def conv3(t, w, stride=1):  # padded by one pixel on every side, as ours and PyTorch's (not 'same' at stride 2)
+            if stride == 1:
+                return L.Conv2D(w, 3, **he)(t)
+            return L.Conv2D(w, 3, stride, **dict(he, padding="valid"))(L.ZeroPadding2D(1)(t))
+
+        def bn(t, relu=True):
             t = L.BatchNormalization(epsilon=1e-5, momentum=0.9)(t)
             return L.ReLU()(t) if relu else t
 
-        x = bn_relu(L.Conv2D(16, 3, padding="same", use_bias=False)(x))
+        def zero_pad(t, stride, extra):  # option A: subsample, zero-pad the new channels
+            return L.Lambda(lambda t, s=stride, e=extra: tf.pad(
+                t[:, ::s, ::s, :], [[0, 0], [0, 0], [0, 0], [e // 2, e - e // 2]]))(t)
+
+        x = L.Conv2D(16, 3, **he)(x)
+        x = x if preact else bn(x)  # a pre-activation net's first unit normalises its input itself
         channels = 16
-        n, widths = CIFAR_RESNET20
         for stage, w in enumerate(widths):
             for i in range(n):
                 stride = 2 if i == 0 and stage > 0 else 1
-                y = bn_relu(L.Conv2D(w, 3, stride, padding="same", use_bias=False)(x))
-                y = bn_relu(L.Conv2D(w, 3, padding="same", use_bias=False)(y), relu=False)
-                if stride != 1 or channels != w:  # option A: subsample, zero-pad channels
-                    extra = w - channels
-                    x = L.Lambda(lambda t, s=stride, e=extra: tf.pad(
-                        t[:, ::s, ::s, :], [[0, 0], [0, 0], [0, 0], [e // 2, e - e // 2]]))(x)
-                x = L.ReLU()(L.Add()([x, y]))
+                changes = stride != 1 or channels != w
+                if preact:  # BN-ReLU-3x3, BN-ReLU-3x3 (He et al. 2016b, Fig. 4e)
+                    pre = bn(x)
+                    if changes and unit == "wide":  # Wide ResNet: a 1x1 projection on the pre-activated input
+                        x = L.Conv2D(w, 1, stride, use_bias=False, kernel_initializer="he_normal")(pre)
+                    elif changes:
+                        x = zero_pad(x, stride, w - channels)
+                    y = conv3(bn(conv3(pre, w, stride)), w)
+                    x = L.Add()([x, y])
+                else:
+                    y = bn(conv3(bn(conv3(x, w, stride)), w), relu=False)
+                    if unit == "se":  # the gate on the residual before the addition (Hu et al., Fig. 3)
+                        y = _keras_squeeze_excite(y, w, max(1, round(w / 4)), "relu", "sigmoid")
+                    x = zero_pad(x, stride, w - channels) if changes else x
+                    x = L.ReLU()(L.Add()([x, y]))
                 channels = w
+        x = bn(x) if preact else x  # the BN-ReLU after the last addition
         out = L.Dense(num_classes)(L.GlobalAveragePooling2D()(x))
     elif name == "mobilenet_v1_mini":
         def bn_relu6(t):
@@ -252,8 +278,12 @@ def torch_model(name: str, input_shape: tuple[int, int, int], num_classes: int, 
         return _like_convnets(nn.Sequential(features, nn.Linear(flat_size(features), fc), nn.ReLU(), nn.Dropout(0.5),
                                             nn.Linear(fc, fc), nn.ReLU(), nn.Dropout(0.5), nn.Linear(fc, num_classes)),
                               init="he_normal")
-    if name == "resnet20":
-        return _TorchCifarResNet(c, num_classes)
+    if name in CIFAR_RESNETS:
+        unit, n, widths = CIFAR_RESNETS[name]
+        model = _like_convnets(_torch_classes()[0](c, num_classes, unit, n, widths), init="he_normal")
+        for m in [*(b.se[3] for b in model.blocks if getattr(b, "se", None) is not None), model.fc]:
+            nn.init.xavier_uniform_(m.weight)  # the SE gate's and the classifier's: Glorot-uniform, as ours
+        return model
     if name == "mobilenet_v1_mini":
         alpha = 0.5
 
@@ -374,35 +404,70 @@ def _torch_classes():  # defined lazily so importing this module does not need t
     import torch
     from torch import nn
 
+    def zero_pad(x, stride: int, extra: int):
+        """Option A's shortcut: subsample, zero-pad the new channels (half before, half after)."""
+        return nn.functional.pad(x[:, :, ::stride, ::stride], (0, 0, 0, 0, extra // 2, extra - extra // 2))
+
     class BasicA(nn.Module):
-        def __init__(self, cin: int, w: int, stride: int):
+        """ResNet's basic unit with option A shortcuts; ``se``: SENet's gate on the residual before the addition."""
+
+        def __init__(self, cin: int, w: int, stride: int, se: bool = False):
             super().__init__()
             self.c1, self.b1 = nn.Conv2d(cin, w, 3, stride, 1, bias=False), nn.BatchNorm2d(w)
             self.c2, self.b2 = nn.Conv2d(w, w, 3, 1, 1, bias=False), nn.BatchNorm2d(w)
+            self.se = squeeze_excite(w, max(1, round(w / 4)), nn.ReLU, nn.Sigmoid) if se else None
             self.stride, self.extra = stride, w - cin
 
         def forward(self, x):
             y = self.b2(self.c2(torch.relu(self.b1(self.c1(x)))))
+            y = y if self.se is None else y * self.se(y)
             if self.stride != 1 or self.extra:
-                x = x[:, :, :: self.stride, :: self.stride]
-                x = nn.functional.pad(x, (0, 0, 0, 0, self.extra // 2, self.extra - self.extra // 2))
+                x = zero_pad(x, self.stride, self.extra)
             return torch.relu(x + y)
 
-    class CifarResNet(nn.Module):
-        def __init__(self, c: int, num_classes: int):
+    class PreActBasic(nn.Module):
+        """BN-ReLU-3x3, BN-ReLU-3x3 added to the input (He et al. 2016b, Fig. 4e); where the shape changes the
+        input zero-padded (option A) or, ``project``, a 1x1 convolution of the pre-activated input (Wide ResNet)."""
+
+        def __init__(self, cin: int, w: int, stride: int, project: bool):
             super().__init__()
-            n, widths = CIFAR_RESNET20
-            self.stem = nn.Sequential(nn.Conv2d(c, 16, 3, 1, 1, bias=False), nn.BatchNorm2d(16), nn.ReLU())
+            changes = stride != 1 or cin != w
+            self.b0 = nn.BatchNorm2d(cin)
+            self.c1, self.b1 = nn.Conv2d(cin, w, 3, stride, 1, bias=False), nn.BatchNorm2d(w)
+            # Registered between the convolutions: the order Keras's functional graph lists the twin's layers in.
+            self.short = nn.Conv2d(cin, w, 1, stride, bias=False) if changes and project else None
+            self.c2 = nn.Conv2d(w, w, 3, 1, 1, bias=False)
+            self.stride, self.extra = (stride, w - cin) if changes else (1, 0)
+
+        def forward(self, x):
+            pre = torch.relu(self.b0(x))
+            y = self.c2(torch.relu(self.b1(self.c1(pre))))
+            if self.short is not None:
+                return self.short(pre) + y
+            return (zero_pad(x, self.stride, self.extra) if self.stride != 1 or self.extra else x) + y
+
+    class CifarResNet(nn.Module):
+        """ResNet-20 (Sec. 4.2) or one of its variants, ``unit`` as in CIFAR_RESNETS."""
+
+        def __init__(self, c: int, num_classes: int, unit: str = "basic", n: int = 3,
+                     widths: tuple[int, ...] = (16, 32, 64)):
+            super().__init__()
+            preact = unit in ("preact", "wide")
+            conv = nn.Conv2d(c, 16, 3, 1, 1, bias=False)
+            self.stem = conv if preact else nn.Sequential(conv, nn.BatchNorm2d(16), nn.ReLU())
             blocks, ch = [], 16
             for stage, w in enumerate(widths):
                 for i in range(n):
-                    blocks.append(BasicA(ch, w, 2 if i == 0 and stage > 0 else 1))
+                    stride = 2 if i == 0 and stage > 0 else 1
+                    blocks.append(PreActBasic(ch, w, stride, unit == "wide") if preact
+                                  else BasicA(ch, w, stride, unit == "se"))
                     ch = w
             self.blocks = nn.Sequential(*blocks)
+            self.post = nn.Sequential(nn.BatchNorm2d(ch), nn.ReLU()) if preact else nn.Identity()
             self.fc = nn.Linear(ch, num_classes)
 
         def forward(self, x):
-            return self.fc(self.blocks(self.stem(x)).mean((2, 3)))
+            return self.fc(self.post(self.blocks(self.stem(x))).mean((2, 3)))
 
     class Bottleneck(nn.Module):
         """Keras's ResNet50 block: stride in the first 1x1, biases in every conv."""
@@ -535,10 +600,6 @@ def _torch_classes():  # defined lazily so importing this module does not need t
             return x + y if self.residual else y
 
     return CifarResNet, ResNet50, SamePool, Fire, SameConv, MBConv, MBV3Block
-
-
-def _TorchCifarResNet(c: int, num_classes: int) -> Any:
-    return _torch_classes()[0](c, num_classes)
 
 
 def _TorchResNet50(c: int, num_classes: int) -> Any:

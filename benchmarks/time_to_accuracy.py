@@ -53,6 +53,9 @@ TASKS = {
     "squeezenet_mini_fashion": ("squeezenet_mini", "fashion_mnist", 0.91),
     "efficientnet_mini_fashion": ("efficientnet_mini", "fashion_mnist", 0.91),
     "mobilenet_v3_mini_fashion": ("mobilenet_v3_mini", "fashion_mnist", 0.91),
+    "preact_resnet20_fashion": ("preact_resnet20", "fashion_mnist", 0.91),
+    "wrn10_2_fashion": ("wrn10_2", "fashion_mnist", 0.91),
+    "se_resnet20_fashion": ("se_resnet20", "fashion_mnist", 0.91),
 }
 DEFAULT_TASKS = ("lenet5_mnist", "vgg_mini_fashion")  # the two quickest races; the minis with --task (~15 min each)
 RUNNERS_IMPLEMENT = {"optimizer": ("adam", "adamw"), "schedule": ("cosine",), "augment": ("none", "flip")}

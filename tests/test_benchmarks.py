@@ -18,7 +18,8 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
                                         ("mobilenet_v1_mini", (32, 32, 3)), ("vgg_mini", (32, 32, 3)),
                                         ("alexnet_mini", (28, 28, 1)), ("nin_mini", (28, 28, 1)),
                                         ("squeezenet_mini", (28, 28, 1)), ("efficientnet_mini", (28, 28, 1)),
-                                        ("mobilenet_v3_mini", (28, 28, 1))])
+                                        ("mobilenet_v3_mini", (28, 28, 1)), ("preact_resnet20", (28, 28, 1)),
+                                        ("wrn10_2", (28, 28, 1)), ("se_resnet20", (28, 28, 1))])
 def test_keras_reference_models_match_ours(name, shape):
     import numpy as np
     from reference_models import keras_model
@@ -40,7 +41,9 @@ def test_torch_reference_models_match_ours():
                                  ("mobilenet_v1_mini", (32, 32, 3), {}), ("vgg_mini", (32, 32, 3), {}),
                                  ("alexnet_mini", (28, 28, 1), {}), ("nin_mini", (28, 28, 1), {}),
                                  ("squeezenet_mini", (28, 28, 1), {}), ("efficientnet_mini", (28, 28, 1), {}),
-                                 ("mobilenet_v3_mini", (28, 28, 1), {}), ("resnet50", (224, 224, 3), {"conv_bias": True})):
+                                 ("mobilenet_v3_mini", (28, 28, 1), {}), ("preact_resnet20", (28, 28, 1), {}),
+                                 ("wrn10_2", (28, 28, 1), {}), ("se_resnet20", (28, 28, 1), {}),
+                                 ("resnet50", (224, 224, 3), {"conv_bias": True})):
         with convnets.layers.init.zeros_only():
             ours = convnets.create_model(name, input_shape=shape, num_classes=10, **options)
         theirs = torch_model(name, shape, 10)
@@ -221,10 +224,31 @@ def test_mobilenet_v3_mini_twins_compute_what_ours_does(shape):
     assert_twins_compute_what_ours_does("mobilenet_v3_mini", shape, ours, weights)
 
 
+@pytest.mark.parametrize("name", ["resnet20", "se_resnet20", "preact_resnet20", "wrn10_2"])
+@pytest.mark.parametrize("shape", [(28, 28, 1), (32, 32, 3)])
+def test_cifar_resnet_twins_compute_what_ours_does(name, shape):
+    """ResNet-20 and its variants' twins: option A's zero-padded shortcut (half the new channels before, half
+    after), the SE gate on the residual before the addition, the pre-activation unit with its last BN-ReLU after
+    the final addition, and WRN's 1x1 projection of the pre-activated input where the shape changes."""
+    import convnets
+
+    ours = convnets.create_model(name, input_shape=shape, num_classes=10)
+    weights = [((ours.conv1.conv if hasattr(ours.conv1, "conv") else ours.conv1).w.numpy(), None)]
+    for block in ours.blocks:
+        weights += [(block.conv1.conv.w.numpy(), None)]
+        weights += [(block.shortcut.w.numpy(), None)] if getattr(block, "projection", False) else []  # Keras's order
+        weights += [(getattr(block.conv2, "conv", block.conv2).w.numpy(), None)]
+        weights += se_weights(block.se) if hasattr(block, "se") else []
+    weights += [(ours.fc.w.numpy(), ours.fc.b.numpy())]
+    assert_twins_compute_what_ours_does(name, shape, ours, weights)
+
+
 @pytest.mark.parametrize("name,shape", [("lenet5_modern", (28, 28, 1)), ("vgg_mini", (32, 32, 3)),
                                         ("alexnet_mini", (28, 28, 1)), ("nin_mini", (28, 28, 1)),
                                         ("squeezenet_mini", (28, 28, 1)), ("efficientnet_mini", (28, 28, 1)),
-                                        ("mobilenet_v3_mini", (28, 28, 1))])
+                                        ("mobilenet_v3_mini", (28, 28, 1)), ("resnet20", (28, 28, 1)),
+                                        ("se_resnet20", (28, 28, 1)), ("preact_resnet20", (28, 28, 1)),
+                                        ("wrn10_2", (28, 28, 1))])
 def test_time_to_accuracy_models_start_from_our_initialisation(name, shape):
     """The race's three models draw their kernels from the same distributions (each kernel's std within four
     standard errors of ours, a tolerance that narrows with the kernel's size: a 3x3x1x16 kernel's 144 draws

@@ -323,3 +323,43 @@ def test_random_crops_are_windows_of_the_padded_image_each_at_its_own_offset():
     assert len(set(offsets)) > 20  # 81 offsets possible: each image draws its own
     np.testing.assert_array_equal(crops, random_crops(x, 4, seed).numpy())  # the seed decides
     assert not np.array_equal(crops, random_crops(x, 4, seed + 1).numpy())
+
+
+def test_crop_pixels_bounds_the_shift():
+    from convnets.data.pipeline import augment
+
+    x = tf.random.stateless_uniform((32, 16, 16, 1), seed=(5, 6))
+    crops = augment(x, "crop", tf.constant([1, 2], tf.int64), crop_pixels=2).numpy()
+    padded = np.pad(x.numpy(), [(0, 0), (2, 2), (2, 2), (0, 0)])
+    for i in range(32):  # every crop is one of the 5x5 windows of a 2-pixel padding, none shifted further
+        assert any(np.array_equal(crops[i], padded[i, a:a + 16, b:b + 16]) for a in range(5) for b in range(5))
+
+
+def test_alternating_flips_mirror_each_image_the_other_way_in_the_next_epoch():
+    from convnets.data.pipeline import PreprocessSpec, alternating_flips, make_dataset
+
+    idx = tf.range(1000)
+    even, odd, next_even = (alternating_flips(idx, 1000, 3, e).numpy() for e in (0, 1, 2))
+    assert 400 < even.sum() < 600  # half the images, at random
+    np.testing.assert_array_equal(odd, ~even)
+    np.testing.assert_array_equal(next_even, even)
+    assert not np.array_equal(even, alternating_flips(idx, 1000, 4, 0).numpy())  # the seed decides
+
+    # Through the pipeline, whatever the order: image i is black but for pixel (0, 0) at value i + 1, so its
+    # brightest value names it and that pixel's column (0 or 7) says whether it came out mirrored.
+    from convnets.data.datasets import Dataset, Split
+
+    images = np.zeros((64, 8, 8, 1), np.uint8)
+    images[:, 0, 0, 0] = np.arange(1, 65)
+    split = Split(np.arange(64) % 10, images)
+    ds = Dataset("marks", split, split, [str(c) for c in range(10)], (8, 8, 1), (0.0,), (1.0,))
+    spec = PreprocessSpec.for_dataset(ds, (8, 8, 1))
+    mirrored = []
+    for epoch in (0, 1):
+        (x, _), = make_dataset(ds, "train", spec, 64, True, seed=1, epoch=epoch, augmentation="altflip").take(1)
+        top = x.numpy()[:, 0, :, 0]  # (64, 8): each image's first row
+        names = np.rint(top.max(axis=1) * 255).astype(int) - 1
+        mirrored.append(dict(zip(names.tolist(), (top.argmax(axis=1) == 7).tolist())))
+    assert sorted(mirrored[0]) == sorted(mirrored[1]) == list(range(64))  # every image once per epoch
+    assert all(mirrored[0][i] != mirrored[1][i] for i in range(64))  # each the other way round in epoch 1
+    assert 10 < sum(mirrored[0].values()) < 54

@@ -19,7 +19,8 @@ from convnets.data import folder
 from convnets.data.datasets import Dataset, Split
 from convnets.errors import ConfigError
 
-AUGMENTATIONS = ("none", "flip", "crop", "crop_flip")
+AUGMENTATIONS = ("none", "flip", "crop", "crop_flip", "altflip", "crop_altflip")
+CROP_PIXELS = 4  # ResNet's shifts of up to 4 pixels (Sec. 4.2); airbench's short runs shift by 2
 
 
 @dataclass(frozen=True)
@@ -83,13 +84,27 @@ def random_crops(x: tf.Tensor, pad: int, seed: tf.Tensor) -> tf.Tensor:
     return tf.gather(x, cols, axis=2, batch_dims=1)
 
 
-def augment(x: tf.Tensor, kind: str, seed: tf.Tensor) -> tf.Tensor:
-    """Random flips and/or 4-pixel-padded crops (ResNet Sec. 4.2), on a model-input batch."""
-    if kind in ("crop", "crop_flip"):
-        x = random_crops(x, 4, seed)
+def augment(x: tf.Tensor, kind: str, seed: tf.Tensor, crop_pixels: int = CROP_PIXELS,
+            flips: tf.Tensor | None = None) -> tf.Tensor:
+    """Random flips and/or padded crops shifting each image by up to ``crop_pixels`` (ResNet Sec. 4.2: 4), on a
+    model-input batch. The alternating kinds take ``flips``, each image's flip this epoch (``alternating_flips``)."""
+    if kind.startswith("crop"):
+        x = random_crops(x, crop_pixels, seed)
     if kind in ("flip", "crop_flip"):
         x = tf.image.stateless_random_flip_left_right(x, seed=seed + 1)
+    elif kind.endswith("altflip"):
+        if flips is None:
+            raise ValueError(f"augmentation {kind!r} needs each image's flip (alternating_flips)")
+        x = tf.where(flips[:, None, None, None], x[:, :, ::-1], x)
     return x
+
+
+def alternating_flips(indices: tf.Tensor, n: int, seed: int, epoch: int) -> tf.Tensor:
+    """Whether each image (by its index in the training set) is mirrored in ``epoch``: at random in even epochs,
+    the other way round in odd ones, so every pair of epochs sees each image both ways (Jordan 2024, "94% on
+    CIFAR-10 in 3.29 seconds", Sec. 3.6: about 10% fewer epochs to the same accuracy than independent flips)."""
+    first = tf.random.stateless_uniform((n,), seed=(seed, 0x5EED), dtype=tf.float32) < 0.5
+    return tf.math.logical_xor(tf.gather(first, indices), epoch % 2 == 1)
 
 
 def steps_per_epoch(split: Split, batch_size: int) -> int:
@@ -123,6 +138,7 @@ def make_dataset(
     seed: int = 0,
     epoch: int = 0,
     augmentation: str = "none",
+    crop_pixels: int = CROP_PIXELS,
 ) -> tf.data.Dataset:
     """Batches of (model input float32, int64 labels) for ``ds.train`` or ``ds.test``.
 
@@ -131,10 +147,20 @@ def make_dataset(
     """
     if augmentation not in AUGMENTATIONS:
         raise ConfigError(f"unknown augmentation {augmentation!r}; expected one of {', '.join(AUGMENTATIONS)}")
-    data = _pixel_batches(ds, split, batch_size, training, seed, epoch)
-    if training and augmentation != "none":
+    alternating = training and augmentation.endswith("altflip")
+    data = _pixel_batches(ds, split, batch_size, training, seed, epoch, with_indices=alternating)
+    if alternating:
+        n = len(getattr(ds, split))
         data = data.enumerate().map(
-            lambda i, b: (augment(preprocess(b[0], spec), augmentation, tf.stack([tf.cast(seed, tf.int64) * 1000 + epoch, i])), b[1]),
+            lambda i, b: (augment(preprocess(b[0], spec), augmentation, tf.stack([tf.cast(seed, tf.int64) * 1000 + epoch, i]),
+                                  crop_pixels, alternating_flips(b[2], n, seed, epoch)), b[1]),
+            num_parallel_calls=PARALLEL_CALLS,
+            deterministic=True,
+        )
+    elif training and augmentation != "none":
+        data = data.enumerate().map(
+            lambda i, b: (augment(preprocess(b[0], spec), augmentation, tf.stack([tf.cast(seed, tf.int64) * 1000 + epoch, i]),
+                                  crop_pixels), b[1]),
             num_parallel_calls=PARALLEL_CALLS,
             deterministic=True,
         )
@@ -150,18 +176,19 @@ def raw_batches(ds: Dataset, split: str, batch_size: int) -> Iterator[tuple[np.n
 
 
 def _pixel_batches(ds: Dataset, split: str, batch_size: int, training: bool = False, seed: int = 0,
-                   epoch: int = 0) -> tf.data.Dataset:
+                   epoch: int = 0, with_indices: bool = False) -> tf.data.Dataset:
+    """(pixels, labels) batches, or (pixels, labels, each image's index in the split) ``with_indices``."""
     part: Split = getattr(ds, split)
-    if part.images is not None:
-        data = tf.data.Dataset.from_tensor_slices((part.images, part.labels))
-    else:
-        data = tf.data.Dataset.from_tensor_slices((part.files, part.labels))
+    items = (part.images if part.images is not None else part.files, part.labels)
+    if with_indices:
+        items += (np.arange(len(part), dtype=np.int32),)
+    data = tf.data.Dataset.from_tensor_slices(items)
     if training:
         data = data.shuffle(len(part), seed=seed * 100_003 + epoch, reshuffle_each_iteration=False)
     if part.images is None:
         shape = ds.image_shape
         data = data.map(
-            lambda f, y: (folder.decode_image(f, shape[:2], shape[2]), y),
+            lambda f, y, *i: (folder.decode_image(f, shape[:2], shape[2]), y, *i),
             num_parallel_calls=PARALLEL_CALLS,
             deterministic=True,
         ).ignore_errors()

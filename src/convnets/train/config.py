@@ -22,7 +22,7 @@ from convnets.errors import ConfigError
 # COMPUTE_DTYPES of convnets.train.precision): tests/test_train.py checks that they agree.
 OPTIMIZERS = ("sgd", "nesterov", "adam", "adamw", "rmsprop")
 SCHEDULES = ("constant", "step", "cosine")
-AUGMENTATIONS = ("none", "flip", "crop", "crop_flip")
+AUGMENTATIONS = ("none", "flip", "crop", "crop_flip", "altflip", "crop_altflip")
 PRECISIONS = ("float32", "mixed_float16", "mixed_bfloat16", "auto")  # auto: resolved when training starts
 AUTO_OUTCOMES = ("mixed_bfloat16", "float32")  # what "auto" can become (convnets.train.precision.resolve)
 STRATEGIES = ("default", "mirrored", "multiworker")
@@ -101,7 +101,11 @@ class TrainConfig:
     label_smoothing: float = setting(0.0, "share of each target spread evenly over all classes, e.g. 0.1 "
                                      "(Szegedy et al. 2016, Sec. 7)", range=FRACTION)
     augment: str = setting("none", "random training-time augmentation: none, flip (horizontal), crop (shifts of "
-                           "up to 4 pixels, ResNet Sec. 4.2) or crop_flip", choices=AUGMENTATIONS)
+                           "up to --crop-pixels, ResNet Sec. 4.2) or crop_flip; altflip and crop_altflip mirror "
+                           "each image at random in even epochs and the other way in odd ones (Jordan 2024: "
+                           "about a tenth fewer epochs)", choices=AUGMENTATIONS)
+    crop_pixels: int = setting(4, "how far the crop augmentation shifts an image, at most, in pixels (ResNet Sec. "
+                               "4.2: 4; airbench's short CIFAR-10 runs: 2)", range=AT_LEAST_1, metavar="PIXELS")
     progressive_from: int | None = setting(None, "progressive resizing (EfficientNetV2 Sec. 4; fast.ai's DAWNBench "
                                            "runs): the first half of the epochs train on images that grow linearly "
                                            "from this many pixels (the shorter side) to the model's input size, the "

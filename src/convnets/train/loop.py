@@ -460,7 +460,8 @@ def _resume(state: TrainState, run: RunDir, log: Callable[[str], None]) -> tuple
 def _epoch_batches(dataset: Dataset, spec: PreprocessSpec, config: TrainConfig, epoch: int, skip: int,
                    strategy: tf.distribute.Strategy | None) -> Iterable:
     """Epoch ``epoch``'s training batches after the first ``skip`` (its order depends only on the seed and epoch)."""
-    data = make_dataset(dataset, "train", spec, config.batch_size, True, config.seed, epoch, config.augment)
+    data = make_dataset(dataset, "train", spec, config.batch_size, True, config.seed, epoch, config.augment,
+                        config.crop_pixels)
     batches = data.skip(skip)
     return strategy.experimental_distribute_dataset(batches) if is_distributed(strategy) else batches
 

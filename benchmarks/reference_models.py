@@ -21,6 +21,13 @@ CIFAR_RESNETS = {"resnet20": ("basic", *CIFAR_RESNET20), "se_resnet20": ("se", *
                  "preact_resnet20": ("preact", *CIFAR_RESNET20), "wrn10_2": ("wide", 1, (32, 64, 128))}
 
 
+def se_resnet20_squeezed(channels: int) -> int:
+    """The width SE-ResNet-20's gate squeezes ``channels`` to: ``SqueezeExcite``'s hidden width at the mini's r."""
+    from convnets.models.senet import MINI_REDUCTION
+
+    return max(1, round(channels / MINI_REDUCTION))
+
+
 def mobilenet_v3_mini_rows() -> tuple[list[tuple], int, int]:
     """MobileNet v3's mini as its builder lays it out (mobilenet_v3.py): each block's (in, hidden, out, kernel,
     stride, SE bottleneck width (0: no SE), activation, expands); the last 1x1 conv's width and the head's."""
@@ -136,7 +143,7 @@ def keras_model(name: str, input_shape: tuple[int, int, int], num_classes: int, 
                 if preact:  # BN-ReLU-3x3, BN-ReLU-3x3 (He et al. 2016b, Fig. 4e)
                     pre = bn(x)
                     if changes and unit == "wide":  # Wide ResNet: a 1x1 projection on the pre-activated input
-                        x = L.Conv2D(w, 1, stride, use_bias=False, kernel_initializer="he_normal")(pre)
+                        x = L.Conv2D(w, 1, stride, **he)(pre)  # 'same' pads a 1x1 by nothing
                     elif changes:
                         x = zero_pad(x, stride, w - channels)
                     y = conv3(bn(conv3(pre, w, stride)), w)
@@ -144,7 +151,7 @@ def keras_model(name: str, input_shape: tuple[int, int, int], num_classes: int, 
                 else:
                     y = bn(conv3(bn(conv3(x, w, stride)), w), relu=False)
                     if unit == "se":  # the gate on the residual before the addition (Hu et al., Fig. 3)
-                        y = _keras_squeeze_excite(y, w, max(1, round(w / 4)), "relu", "sigmoid")
+                        y = _keras_squeeze_excite(y, w, se_resnet20_squeezed(w), "relu", "sigmoid")
                     x = zero_pad(x, stride, w - channels) if changes else x
                     x = L.ReLU()(L.Add()([x, y]))
                 channels = w
@@ -415,7 +422,7 @@ def _torch_classes():  # defined lazily so importing this module does not need t
             super().__init__()
             self.c1, self.b1 = nn.Conv2d(cin, w, 3, stride, 1, bias=False), nn.BatchNorm2d(w)
             self.c2, self.b2 = nn.Conv2d(w, w, 3, 1, 1, bias=False), nn.BatchNorm2d(w)
-            self.se = squeeze_excite(w, max(1, round(w / 4)), nn.ReLU, nn.Sigmoid) if se else None
+            self.se = squeeze_excite(w, se_resnet20_squeezed(w), nn.ReLU, nn.Sigmoid) if se else None
             self.stride, self.extra = stride, w - cin
 
         def forward(self, x):
@@ -437,20 +444,19 @@ def _torch_classes():  # defined lazily so importing this module does not need t
             # Registered between the convolutions: the order Keras's functional graph lists the twin's layers in.
             self.short = nn.Conv2d(cin, w, 1, stride, bias=False) if changes and project else None
             self.c2 = nn.Conv2d(w, w, 3, 1, 1, bias=False)
-            self.stride, self.extra = (stride, w - cin) if changes else (1, 0)
+            self.pad = (stride, w - cin) if changes and not project else None  # option A's zero_pad arguments
 
         def forward(self, x):
             pre = torch.relu(self.b0(x))
             y = self.c2(torch.relu(self.b1(self.c1(pre))))
             if self.short is not None:
                 return self.short(pre) + y
-            return (zero_pad(x, self.stride, self.extra) if self.stride != 1 or self.extra else x) + y
+            return (x if self.pad is None else zero_pad(x, *self.pad)) + y
 
     class CifarResNet(nn.Module):
         """ResNet-20 (Sec. 4.2) or one of its variants, ``unit`` as in CIFAR_RESNETS."""
 
-        def __init__(self, c: int, num_classes: int, unit: str = "basic", n: int = 3,
-                     widths: tuple[int, ...] = (16, 32, 64)):
+        def __init__(self, c: int, num_classes: int, unit: str, n: int, widths: tuple[int, ...]):
             super().__init__()
             preact = unit in ("preact", "wide")
             conv = nn.Conv2d(c, 16, 3, 1, 1, bias=False)

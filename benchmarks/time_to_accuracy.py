@@ -10,7 +10,8 @@ Tasks: a model, a data set and a target; the recipe is the library's own for tha
 - ``vgg_mini_fashion``: ``vgg_mini`` on Fashion-MNIST (28x28) to 91.0% (AdamW, one epoch of warm-up into
   a cosine, weight decay 0.05, label smoothing 0.1, flips, batch 256, 10 epochs).
 - ``resnet20_fashion``, ``mobilenet_v1_mini_fashion``, ``alexnet_mini_fashion``, ``nin_mini_fashion``,
-  ``squeezenet_mini_fashion``, ``efficientnet_mini_fashion``, ``mobilenet_v3_mini_fashion``: the other
+  ``squeezenet_mini_fashion``, ``efficientnet_mini_fashion``, ``mobilenet_v3_mini_fashion``,
+  ``preact_resnet20_fashion``, ``wrn10_2_fashion``, ``se_resnet20_fashion``: the other
   minis with a Keras and a PyTorch twin (``reference_models``), on their Fashion-MNIST recipes and builder options
   (NiN's mini without dropout).
 

@@ -232,12 +232,15 @@ def test_cifar_resnet_twins_compute_what_ours_does(name, shape):
     the final addition, and WRN's 1x1 projection of the pre-activated input where the shape changes."""
     import convnets
 
+    def kernel(layer):  # a Conv2D's, or a ConvBN's convolution's (the pre-activation units' conv2 has no BN)
+        return getattr(layer, "conv", layer).w.numpy(), None
+
     ours = convnets.create_model(name, input_shape=shape, num_classes=10)
-    weights = [((ours.conv1.conv if hasattr(ours.conv1, "conv") else ours.conv1).w.numpy(), None)]
+    weights = [kernel(ours.conv1)]
     for block in ours.blocks:
-        weights += [(block.conv1.conv.w.numpy(), None)]
-        weights += [(block.shortcut.w.numpy(), None)] if getattr(block, "projection", False) else []  # Keras's order
-        weights += [(getattr(block.conv2, "conv", block.conv2).w.numpy(), None)]
+        weights += [kernel(block.conv1)]
+        weights += [kernel(block.shortcut)] if getattr(block, "projection", False) else []  # Keras's order
+        weights += [kernel(block.conv2)]
         weights += se_weights(block.se) if hasattr(block, "se") else []
     weights += [(ours.fc.w.numpy(), ours.fc.b.numpy())]
     assert_twins_compute_what_ours_does(name, shape, ours, weights)
